@@ -1,0 +1,91 @@
+// Builds the App: database pool, master key (generated once for a zero-setup start), caches.
+#include "app/app.hpp"
+
+#include "app/errors.hpp"
+#include "auth/crypto.hpp"
+#include "auth/secret_box.hpp"
+#include "http/static_files.hpp"
+#include "store/database.hpp"
+#include "widgets/widget_config_cache.hpp"
+
+#include <Poco/File.h>
+#include <Poco/Path.h>
+
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace parley::core {
+
+App::App() = default;
+App::~App() = default;
+
+namespace {
+
+std::string decodeKey(const std::string& text, const std::string& what) {
+    std::string key;
+    try {
+        key = base64Decode(Poco::trim(text));
+    } catch (const std::exception&) {
+        throw ConfigError(what + " is not base64; generate one with: head -c32 /dev/urandom | base64");
+    }
+    if (key.size() != 32)
+        throw ConfigError(what + " must be base64 of exactly 32 bytes (got " + std::to_string(key.size()) +
+                          "); generate one with: head -c32 /dev/urandom | base64");
+    return key;
+}
+
+// With no configured key, a key file in the data folder keeps `make run` zero-setup; production sets one.
+std::string loadOrCreateKeyFile(const Config& config, Poco::Logger& log) {
+    Poco::File(config.server.data_dir).createDirectories();
+    std::string path = Poco::Path(config.server.data_dir).append("master.key").toString();
+    std::ifstream in(path);
+    if (in) {
+        std::stringstream text;
+        text << in.rdbuf();
+        return decodeKey(text.str(), "master key file '" + path + "'");
+    }
+    std::string key = randomBytes(32);
+    {
+        std::ofstream out(path);
+        out << base64Encode(key) << "\n";
+        if (!out) throw ConfigError("cannot write master key file '" + path + "'");
+    }
+    chmod(path.c_str(), 0600);
+    log.warning("no security.master_key configured: generated " + path +
+                " (back it up; secrets at rest cannot be read without it)");
+    return key;
+}
+
+}  // namespace
+
+std::unique_ptr<App> openApp(const Config& config, Poco::Logger& log) {
+    auto app = std::make_unique<App>();
+    app->config = config;
+    app->log = &log;
+    app->started_at_ms = nowMs();
+    std::string key = config.security.master_key.empty() ? loadOrCreateKeyFile(config, log)
+                                                          : decodeKey(config.security.master_key, "security.master_key");
+    std::vector<std::string> previous;
+    for (size_t i = 0; i < config.security.previous_master_keys.size(); ++i)
+        previous.push_back(decodeKey(config.security.previous_master_keys[i],
+                                     "security.previous_master_keys[" + std::to_string(i) + "]"));
+    app->secrets = std::make_unique<SecretBox>(key, previous);
+    app->db = std::make_unique<Database>(config.database);
+    app->widget_configs = std::make_unique<WidgetConfigCache>(*app);
+    app->static_files = std::make_unique<StaticFiles>(config.server.public_dir);
+    Database* db = app->db.get();
+    long long started = app->started_at_ms;
+    app->metrics.addGauge("parley_db_pool_size", "Database connections in the pool.",
+                          [db] { return static_cast<double>(db->poolSize()); });
+    app->metrics.addGauge("parley_db_pool_in_use", "Database connections currently lent out.",
+                          [db] { return static_cast<double>(db->inUse()); });
+    app->metrics.addGauge("parley_uptime_seconds", "Seconds since parleyd started.",
+                          [started] { return (nowMs() - started) / 1000.0; });
+    App* raw = app.get();
+    app->metrics.addGauge("parley_http_in_flight_requests", "Requests being handled now.",
+                          [raw] { return static_cast<double>(raw->in_flight.load()); });
+    return app;
+}
+
+}  // namespace parley::core

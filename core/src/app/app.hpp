@@ -1,0 +1,41 @@
+// The services every handler reaches through its RequestContext: config, database, secrets, limits, metrics.
+#pragma once
+
+#include "app/config.hpp"
+#include "http/metrics.hpp"
+#include "http/rate_limiter.hpp"
+
+#include <Poco/Logger.h>
+
+#include <atomic>
+#include <memory>
+
+namespace parley::core {
+
+class Database;
+class SecretBox;
+class WidgetConfigCache;
+class StaticFiles;
+
+struct App {
+    Config config;
+    std::unique_ptr<Database> db;
+    std::unique_ptr<SecretBox> secrets;
+    std::unique_ptr<WidgetConfigCache> widget_configs;
+    std::unique_ptr<StaticFiles> static_files;
+    Metrics metrics;
+    RateLimiter ip_limiter;      // per-IP limits on public routes and login
+    RateLimiter tenant_limiter;  // per-tenant plan limits (requests per minute)
+    long long started_at_ms = 0;
+    std::atomic<int> in_flight{0};
+    Poco::Logger* log = nullptr;
+
+    App();
+    ~App();
+};
+
+// Opens the database, loads (or on first start generates) the master key, builds the caches. Throws
+// ConfigError with an actionable message when something is missing.
+std::unique_ptr<App> openApp(const Config& config, Poco::Logger& log);
+
+}  // namespace parley::core

@@ -1,0 +1,326 @@
+// Loads and describes Parley's configuration: one table of keys drives parsing, env overrides, printing and docs.
+#include "app/config.hpp"
+
+#include "app/errors.hpp"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/NumberParser.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+extern char** environ;
+
+namespace parley::core {
+namespace {
+
+template <typename T>
+struct Kind;
+
+template <>
+struct Kind<std::string> {
+    static constexpr const char* name = "string";
+    static std::string parse(const std::string& path, const std::string& text) { return text; }
+    static std::string fromJson(const std::string& path, const Poco::Dynamic::Var& v) {
+        if (!v.isString()) throw ConfigError("config key '" + path + "' must be a string");
+        return v.extract<std::string>();
+    }
+    static Poco::Dynamic::Var toJson(const std::string& v) { return v; }
+};
+
+template <>
+struct Kind<int> {
+    static constexpr const char* name = "integer";
+    static int parse(const std::string& path, const std::string& text) {
+        int value = 0;
+        if (!Poco::NumberParser::tryParse(text, value))
+            throw ConfigError("config key '" + path + "' must be an integer, got '" + text + "'");
+        return value;
+    }
+    static int fromJson(const std::string& path, const Poco::Dynamic::Var& v) {
+        if (!v.isInteger()) throw ConfigError("config key '" + path + "' must be an integer");
+        return v.convert<int>();
+    }
+    static Poco::Dynamic::Var toJson(int v) { return v; }
+};
+
+template <>
+struct Kind<int64_t> {
+    static constexpr const char* name = "integer";
+    static int64_t parse(const std::string& path, const std::string& text) {
+        Poco::Int64 value = 0;
+        if (!Poco::NumberParser::tryParse64(text, value))
+            throw ConfigError("config key '" + path + "' must be an integer, got '" + text + "'");
+        return value;
+    }
+    static int64_t fromJson(const std::string& path, const Poco::Dynamic::Var& v) {
+        if (!v.isInteger()) throw ConfigError("config key '" + path + "' must be an integer");
+        return v.convert<Poco::Int64>();
+    }
+    static Poco::Dynamic::Var toJson(int64_t v) { return static_cast<Poco::Int64>(v); }
+};
+
+template <>
+struct Kind<bool> {
+    static constexpr const char* name = "boolean";
+    static bool parse(const std::string& path, const std::string& text) {
+        if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
+        if (text == "false" || text == "0" || text == "no" || text == "off") return false;
+        throw ConfigError("config key '" + path + "' must be true or false, got '" + text + "'");
+    }
+    static bool fromJson(const std::string& path, const Poco::Dynamic::Var& v) {
+        if (!v.isBoolean()) throw ConfigError("config key '" + path + "' must be true or false");
+        return v.extract<bool>();
+    }
+    static Poco::Dynamic::Var toJson(bool v) { return v; }
+};
+
+template <>
+struct Kind<std::vector<std::string>> {
+    static constexpr const char* name = "string[]";
+    // A comma-separated list on the command line or in the environment.
+    static std::vector<std::string> parse(const std::string&, const std::string& text) {
+        std::vector<std::string> out;
+        std::stringstream in(text);
+        std::string item;
+        while (std::getline(in, item, ','))
+            if (!item.empty()) out.push_back(item);
+        return out;
+    }
+    static std::vector<std::string> fromJson(const std::string& path, const Poco::Dynamic::Var& v) {
+        if (v.type() != typeid(Poco::JSON::Array::Ptr))
+            throw ConfigError("config key '" + path + "' must be an array of strings");
+        std::vector<std::string> out;
+        for (const auto& item : *v.extract<Poco::JSON::Array::Ptr>()) {
+            if (!item.isString()) throw ConfigError("config key '" + path + "' must be an array of strings");
+            out.push_back(item.extract<std::string>());
+        }
+        return out;
+    }
+    static Poco::Dynamic::Var toJson(const std::vector<std::string>& v) {
+        Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+        for (const auto& s : v) array->add(s);
+        return array;
+    }
+};
+
+// Builds a ConfigKey from a member-pointer accessor.
+template <typename T, typename Access>
+ConfigKey makeKey(std::string path, std::string env, Access access, std::string description,
+                  bool secret = false) {
+    ConfigKey k;
+    k.path = path;
+    k.env = std::move(env);
+    k.type = Kind<T>::name;
+    k.description = std::move(description);
+    k.secret = secret;
+    k.set = [path, access](Config& c, const std::string& text) { access(c) = Kind<T>::parse(path, text); };
+    k.setJson = [path, access](Config& c, const Poco::Dynamic::Var& v) {
+        access(c) = Kind<T>::fromJson(path, v);
+    };
+    k.get = [access](const Config& c) { return Kind<T>::toJson(access(const_cast<Config&>(c))); };
+    return k;
+}
+
+#define PARLEY_KEY(T, PATH, ENV, MEMBER, DESC, ...) \
+    makeKey<T>(PATH, ENV, [](Config& c) -> T& { return c.MEMBER; }, DESC, ##__VA_ARGS__)
+
+std::vector<ConfigKey> buildKeys() {
+    return {
+        PARLEY_KEY(std::string, "server.host", "PARLEY_HTTP_HOST", server.host,
+                   "Address the HTTP server binds to."),
+        PARLEY_KEY(int, "server.port", "PARLEY_HTTP_PORT", server.port, "TCP port of the HTTP server."),
+        PARLEY_KEY(std::string, "server.public_url", "PARLEY_PUBLIC_URL", server.public_url,
+                   "URL browsers use to reach this server (for embed snippets); default http://localhost:<port>."),
+        PARLEY_KEY(std::string, "server.public_dir", "PARLEY_PUBLIC_DIR", server.public_dir,
+                   "Folder of static files (widget, panel, inbox)."),
+        PARLEY_KEY(std::string, "server.data_dir", "PARLEY_DATA_DIR", server.data_dir,
+                   "Folder for the SQLite database, uploads and the generated master key."),
+        PARLEY_KEY(int, "server.max_threads", "PARLEY_HTTP_MAX_THREADS", server.max_threads,
+                   "HTTP worker threads; each keep-alive connection holds one while open."),
+        PARLEY_KEY(int, "server.max_queued", "PARLEY_HTTP_MAX_QUEUED", server.max_queued,
+                   "Accepted connections waiting for a thread before new ones are refused."),
+        PARLEY_KEY(int, "server.keep_alive_timeout_seconds", "PARLEY_HTTP_KEEP_ALIVE_SECONDS",
+                   server.keep_alive_timeout_seconds, "Idle time after which a keep-alive connection is closed."),
+        PARLEY_KEY(int, "server.max_keep_alive_requests", "", server.max_keep_alive_requests,
+                   "Requests served on one connection before it is closed."),
+        PARLEY_KEY(int, "server.shutdown_grace_seconds", "", server.shutdown_grace_seconds,
+                   "On SIGTERM, how long in-flight requests may take to finish."),
+        PARLEY_KEY(int64_t, "server.max_body_bytes", "PARLEY_HTTP_MAX_BODY_BYTES", server.max_body_bytes,
+                   "Largest request body accepted (413 above)."),
+        PARLEY_KEY(int, "server.max_json_depth", "", server.max_json_depth,
+                   "Deepest nesting of arrays and objects accepted in a JSON body."),
+        PARLEY_KEY(bool, "server.trust_proxy", "PARLEY_TRUST_PROXY", server.trust_proxy,
+                   "Take the client address from X-Forwarded-For (only behind your own proxy)."),
+        PARLEY_KEY(std::string, "database.url", "PARLEY_DATABASE_URL", database.url,
+                   "sqlite:<path> or postgresql://user:password@host:port/dbname.", true),
+        PARLEY_KEY(int, "database.pool_size", "PARLEY_DATABASE_POOL_SIZE", database.pool_size,
+                   "Database connections kept open."),
+        PARLEY_KEY(int, "database.busy_timeout_ms", "", database.busy_timeout_ms,
+                   "SQLite: how long a writer waits for the lock before failing."),
+        PARLEY_KEY(std::string, "security.master_key", "PARLEY_MASTER_KEY", security.master_key,
+                   "Base64 of 32 random bytes; encrypts secrets at rest. Empty: generated in <data_dir>/master.key.",
+                   true),
+        PARLEY_KEY(std::vector<std::string>, "security.previous_master_keys", "PARLEY_PREVIOUS_MASTER_KEYS",
+                   security.previous_master_keys,
+                   "Older master keys still accepted for decryption while rotating (parleyd secrets rewrap).", true),
+        PARLEY_KEY(bool, "security.cookie_secure", "PARLEY_COOKIE_SECURE", security.cookie_secure,
+                   "Mark session cookies Secure (set true behind HTTPS)."),
+        PARLEY_KEY(int, "security.session_idle_minutes", "", security.session_idle_minutes,
+                   "A session unused this long expires."),
+        PARLEY_KEY(int, "security.session_absolute_hours", "", security.session_absolute_hours,
+                   "A session expires this long after login, used or not."),
+        PARLEY_KEY(int, "security.login_max_failures", "", security.login_max_failures,
+                   "Failed logins for one account before it is locked."),
+        PARLEY_KEY(int, "security.login_lockout_minutes", "", security.login_lockout_minutes,
+                   "How long a locked account stays locked."),
+        PARLEY_KEY(int, "security.argon2_memory_kib", "PARLEY_ARGON2_MEMORY_KIB", security.argon2_memory_kib,
+                   "argon2id memory cost for password hashes."),
+        PARLEY_KEY(int, "security.argon2_iterations", "", security.argon2_iterations,
+                   "argon2id time cost for password hashes."),
+        PARLEY_KEY(int, "security.min_password_length", "", security.min_password_length,
+                   "Shortest password accepted."),
+        PARLEY_KEY(int, "rate_limits.public_per_ip_per_minute", "PARLEY_PUBLIC_RATE_LIMIT",
+                   rate_limits.public_per_ip_per_minute, "Requests per minute one IP may make to public routes."),
+        PARLEY_KEY(int, "rate_limits.login_per_ip_per_minute", "", rate_limits.login_per_ip_per_minute,
+                   "Login attempts per minute from one IP."),
+        PARLEY_KEY(int, "widgets.config_cache_seconds", "", widgets.config_cache_seconds,
+                   "How long a node serves a widget config from memory before checking the database."),
+        PARLEY_KEY(int, "widgets.config_max_age_seconds", "", widgets.config_max_age_seconds,
+                   "Cache-Control max-age of the public widget config."),
+        PARLEY_KEY(std::string, "log.level", "PARLEY_LOG_LEVEL", log.level,
+                   "fatal, critical, error, warning, notice, information, debug or trace."),
+        PARLEY_KEY(bool, "log.access", "PARLEY_ACCESS_LOG", log.access, "One JSON line per HTTP request."),
+        PARLEY_KEY(std::vector<std::string>, "plugins.enabled", "PARLEY_PLUGINS", plugins.enabled,
+                   "Plugin ids to load from plugins/ (their settings live under plugins.<id>)."),
+    };
+}
+
+const ConfigKey* findKey(const std::string& path) {
+    for (const auto& k : configKeys())
+        if (k.path == path) return &k;
+    return nullptr;
+}
+
+// Walks the JSON file, setting known keys and collecting unknown ones.
+void applyJson(Config& config, const Poco::JSON::Object::Ptr& object, const std::string& prefix,
+               std::vector<std::string>& warnings) {
+    for (const auto& [name, value] : *object) {
+        std::string path = prefix.empty() ? name : prefix + "." + name;
+        if (path == "plugins" && value.type() == typeid(Poco::JSON::Object::Ptr)) {
+            config.plugins.settings = value.extract<Poco::JSON::Object::Ptr>();
+        }
+        if (const ConfigKey* k = findKey(path)) {
+            k->setJson(config, value);
+        } else if (value.type() == typeid(Poco::JSON::Object::Ptr)) {
+            if (prefix == "plugins") continue;  // plugins.<id>.* belongs to the plugin host
+            applyJson(config, value.extract<Poco::JSON::Object::Ptr>(), path, warnings);
+        } else if (name.rfind("_", 0) != 0) {  // keys starting with _ are comments
+            warnings.push_back("unknown config key '" + path + "' ignored");
+        }
+    }
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& configKeys() {
+    static const std::vector<ConfigKey> keys = buildKeys();
+    return keys;
+}
+
+std::string Config::publicUrl() const {
+    std::string url = server.public_url;
+    if (url.empty()) url = "http://localhost:" + std::to_string(server.port);
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+}
+
+Config loadConfig(const std::string& path, bool required, std::vector<std::string>& warnings,
+                  const std::map<std::string, std::string>& environment) {
+    Config config;
+    config.plugins.settings = new Poco::JSON::Object;
+    std::ifstream in(path);
+    if (in) {
+        std::stringstream text;
+        text << in.rdbuf();
+        Poco::Dynamic::Var parsed;
+        try {
+            parsed = Poco::JSON::Parser().parse(text.str());
+        } catch (const Poco::Exception& e) {
+            throw ConfigError("config file '" + path + "' is not valid JSON: " + e.displayText());
+        }
+        if (parsed.type() != typeid(Poco::JSON::Object::Ptr))
+            throw ConfigError("config file '" + path + "' must hold a JSON object");
+        applyJson(config, parsed.extract<Poco::JSON::Object::Ptr>(), "", warnings);
+    } else if (required) {
+        throw ConfigError("config file '" + path + "' cannot be read");
+    }
+    for (const auto& k : configKeys()) {
+        if (k.env.empty()) continue;
+        auto it = environment.find(k.env);
+        if (it != environment.end()) {
+            try {
+                k.set(config, it->second);
+            } catch (const ConfigError& e) {
+                throw ConfigError(std::string(e.what()) + " (from environment variable " + k.env + ")");
+            }
+        }
+    }
+    return config;
+}
+
+void setConfigKey(Config& config, const std::string& path, const std::string& text) {
+    const ConfigKey* k = findKey(path);
+    if (!k) throw ConfigError("unknown config key '" + path + "' (see docs/configuration.md)");
+    k->set(config, text);
+}
+
+Poco::JSON::Object::Ptr configToJson(const Config& config, bool mask_secrets) {
+    Poco::JSON::Object::Ptr root = new Poco::JSON::Object;
+    for (const auto& k : configKeys()) {
+        auto dot = k.path.find('.');
+        std::string section = k.path.substr(0, dot), name = k.path.substr(dot + 1);
+        if (!root->has(section)) root->set(section, Poco::JSON::Object::Ptr(new Poco::JSON::Object));
+        Poco::Dynamic::Var value = k.get(config);
+        if (k.secret && mask_secrets) {
+            if (value.isString()) {
+                std::string s = value.extract<std::string>();
+                // Keep a database URL readable without its password.
+                auto at = s.find('@'), scheme = s.find("://");
+                if (k.path == "database.url" && at != std::string::npos && scheme != std::string::npos) {
+                    auto colon = s.find(':', scheme + 3);
+                    if (colon != std::string::npos && colon < at) s = s.substr(0, colon + 1) + "••••" + s.substr(at);
+                    value = s;
+                } else if (k.path != "database.url") {
+                    value = s.empty() ? "" : "••••";
+                }
+            } else {
+                Poco::JSON::Array::Ptr masked = new Poco::JSON::Array;
+                for (size_t i = 0; i < config.security.previous_master_keys.size(); ++i) masked->add("••••");
+                value = masked;
+            }
+        }
+        root->getObject(section)->set(name, value);
+    }
+    if (config.plugins.settings) {
+        for (const auto& [id, settings] : *config.plugins.settings)
+            if (id != "enabled") root->getObject("plugins")->set(id, settings);
+    }
+    return root;
+}
+
+std::map<std::string, std::string> processEnvironment() {
+    std::map<std::string, std::string> env;
+    for (char** e = environ; e && *e; ++e) {
+        std::string entry(*e);
+        auto eq = entry.find('=');
+        if (eq != std::string::npos && entry.rfind("PARLEY_", 0) == 0)
+            env[entry.substr(0, eq)] = entry.substr(eq + 1);
+    }
+    return env;
+}
+
+}  // namespace parley::core

@@ -1,0 +1,182 @@
+// Start-up order: config, app (database, key), migrations, routes, listen; shutdown in reverse on SIGTERM.
+#include "app/server_app.hpp"
+
+#include "app/app.hpp"
+#include "app/commands.hpp"
+#include "app/errors.hpp"
+#include "http/access_log.hpp"
+#include "http/router.hpp"
+#include "http/routes.hpp"
+#include "http/server.hpp"
+#include "store/database.hpp"
+
+#include <Poco/Channel.h>
+#include <Poco/Message.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+
+#include <algorithm>
+#include <iostream>
+#include <sstream>
+
+namespace parley::core {
+namespace {
+
+// Routes Poco's logger through our JSON log lines.
+class JsonLogChannel : public Poco::Channel {
+public:
+    void log(const Poco::Message& msg) override {
+        static const char* names[] = {"", "fatal", "critical", "error", "warning", "notice", "info", "debug", "trace"};
+        writeEventLog(names[msg.getPriority()], msg.getText());
+    }
+};
+
+}  // namespace
+
+void ServerApp::defineOptions(Poco::Util::OptionSet& options) {
+    ServerApplication::defineOptions(options);
+    using Poco::Util::Option;
+    options.addOption(Option("help", "h", "show commands and options").required(false).repeatable(false));
+    options.addOption(Option("config", "c", "config file (default config/parley.json)")
+                          .required(false).repeatable(false).argument("FILE"));
+    options.addOption(Option("set", "s", "override one config key, e.g. --set=server.port=9000")
+                          .required(false).repeatable(true).argument("KEY=VALUE"));
+    options.addOption(Option("email", "", "email for create-admin / reset-password").required(false).argument("EMAIL"));
+    options.addOption(Option("name", "", "display name for create-admin").required(false).argument("NAME"));
+    options.addOption(Option("password", "", "password for create-admin (default: a generated one-time password)")
+                          .required(false).argument("PASSWORD"));
+}
+
+void ServerApp::handleOption(const std::string& name, const std::string& value) {
+    ServerApplication::handleOption(name, value);
+    if (name == "help") {
+        help_ = true;
+        stopOptionsProcessing();
+    } else if (name == "config") {
+        config_path_ = value;
+        config_given_ = true;
+    } else if (name == "set") {
+        auto eq = value.find('=');
+        if (eq == std::string::npos) throw Poco::InvalidArgumentException("--set needs KEY=VALUE, got " + value);
+        overrides_.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+    } else if (name == "email") {
+        email_ = value;
+    } else if (name == "name") {
+        name_ = value;
+    } else if (name == "password") {
+        password_ = value;
+    }
+}
+
+void ServerApp::printHelp() {
+    Poco::Util::HelpFormatter help(options());
+    help.setCommand("parleyd");
+    help.setUsage("[OPTIONS] [COMMAND]");
+    help.setHeader(
+        "Parley chat server.\n\nCommands:\n"
+        "  serve              run the server (default)\n"
+        "  migrate            apply pending database migrations\n"
+        "  create-admin       create a super admin (--email, optional --password, --name)\n"
+        "  reset-password     give a user a new one-time password (--email)\n"
+        "  seed-demo          create the demo tenant, admin and widget (once)\n"
+        "  config             print the effective configuration, secrets masked\n"
+        "  secrets rewrap     re-seal stored secrets with the current master key\n"
+        "  version            print the version\n");
+    help.format(std::cout);
+}
+
+int ServerApp::main(const std::vector<std::string>& args) {
+    if (help_) {
+        printHelp();
+        return EXIT_OK;
+    }
+    std::string command = args.empty() ? "serve" : args[0];
+    if (command == "version") {
+        std::cout << "parleyd " << PARLEY_VERSION << "\n";
+        return EXIT_OK;
+    }
+    Poco::Logger& log = Poco::Logger::get("parleyd");
+    log.setChannel(new JsonLogChannel);
+    try {
+        std::vector<std::string> warnings;
+        Config config = loadConfig(config_path_, config_given_, warnings, processEnvironment());
+        for (const auto& [key, value] : overrides_) setConfigKey(config, key, value);
+        log.setLevel(config.log.level);
+        for (const auto& w : warnings) log.warning(w);
+        if (command == "config") {
+            configToJson(config, true)->stringify(std::cout, 2);
+            std::cout << "\n";
+            return EXIT_OK;
+        }
+        static const std::vector<std::string> known = {"serve", "migrate", "create-admin", "reset-password",
+                                                       "seed-demo", "secrets"};
+        if (std::find(known.begin(), known.end(), command) == known.end()) {
+            std::cerr << "parleyd: unknown command '" << command << "' (see parleyd --help)\n";
+            return EXIT_USAGE;
+        }
+        if (command == "serve") {
+            config_ = std::move(config);
+            return serve();
+        }
+        auto app = openApp(config, log);
+        if (command == "migrate") {
+            runMigrations(*app, std::cout);
+        } else if (command == "create-admin" || command == "reset-password") {
+            if (email_.empty()) {
+                std::cerr << "parleyd " << command << ": --email is required\n";
+                return EXIT_USAGE;
+            }
+            runMigrations(*app, std::cout);
+            if (command == "create-admin") createAdmin(*app, email_, name_, password_, std::cout);
+            else resetPassword(*app, email_, std::cout);
+        } else if (command == "seed-demo") {
+            runMigrations(*app, std::cout);
+            seedDemo(*app, std::cout);
+        } else if (command == "secrets") {
+            if (args.size() < 2 || args[1] != "rewrap") {
+                std::cerr << "parleyd secrets: the only subcommand is 'rewrap'\n";
+                return EXIT_USAGE;
+            }
+            rewrapSecrets(*app, std::cout);
+        }
+        return EXIT_OK;
+    } catch (const ConfigError& e) {
+        std::cerr << "parleyd: " << e.what() << "\n";
+        return EXIT_CONFIG;
+    } catch (const ApiError& e) {
+        std::cerr << "parleyd: " << e.what() << "\n";
+        return EXIT_USAGE;
+    } catch (const std::exception& e) {
+        std::cerr << "parleyd: " << e.what() << "\n";
+        return EXIT_SOFTWARE;
+    }
+}
+
+int ServerApp::serve() {
+    Poco::Logger& log = Poco::Logger::get("parleyd");
+    auto app = openApp(config_, log);
+    std::ostringstream migrations;
+    runMigrations(*app, migrations);
+    log.information(migrations.str().substr(0, migrations.str().size() - 1));
+    if (!app->db->isPostgres())
+        log.information("database is SQLite: this server runs as a single node (use PostgreSQL for several)");
+    Poco::SharedPtr<Router> router(new Router(*app));
+    registerHealthRoutes(*router);
+    registerAuthRoutes(*router);
+    registerTenantRoutes(*router);
+    registerUserRoutes(*router);
+    registerWidgetRoutes(*router);
+    registerPublicWidgetRoutes(*router);
+    HttpServer server(*app, router);
+    server.start();
+    std::cout << "parleyd listening on http://" << app->config.server.host << ":" << server.port() << std::endl;
+    log.information("parleyd " + std::string(PARLEY_VERSION) + " serving " + app->config.publicUrl());
+    waitForTerminationRequest();
+    log.information("shutting down: finishing in-flight requests");
+    server.stop();
+    log.information("stopped");
+    return EXIT_OK;
+}
+
+}  // namespace parley::core

@@ -1,0 +1,173 @@
+// JSON parsing with limits and field-naming type checks for every request body.
+#include "http/json.hpp"
+
+#include "app/errors.hpp"
+
+#include <Poco/JSON/JSONException.h>
+#include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <sstream>
+
+namespace parley::core {
+
+JsonObject jsonObject() { return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+JsonArray jsonArray() { return new Poco::JSON::Array; }
+
+namespace {
+
+// Depth of nesting, counted without building anything, so a deep bomb is refused before parsing.
+size_t nestingDepth(const std::string& text) {
+    size_t depth = 0, max_depth = 0;
+    bool in_string = false, escaped = false;
+    for (char c : text) {
+        if (in_string) {
+            if (escaped) escaped = false;
+            else if (c == '\\') escaped = true;
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            max_depth = std::max(max_depth, ++depth);
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            --depth;
+        }
+    }
+    return max_depth;
+}
+
+std::string typeName(const Poco::Dynamic::Var& v) {
+    if (v.isEmpty()) return "null";
+    if (v.isString()) return "a string";
+    if (v.isBoolean()) return "a boolean";
+    if (v.isNumeric()) return "a number";
+    if (v.type() == typeid(Poco::JSON::Object::Ptr)) return "an object";
+    if (v.type() == typeid(Poco::JSON::Array::Ptr)) return "an array";
+    return "an unknown type";
+}
+
+}  // namespace
+
+JsonObject parseJsonObject(const std::string& text, size_t max_depth) {
+    if (nestingDepth(text) > max_depth)
+        throw badRequest("json_too_deep", "JSON body nests deeper than " + std::to_string(max_depth) + " levels");
+    Poco::Dynamic::Var result;
+    try {
+        Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+        result = parser.parse(text);
+    } catch (const Poco::Exception& e) {
+        throw badRequest("invalid_json", "request body is not valid JSON: " + e.message());
+    } catch (const std::exception& e) {
+        throw badRequest("invalid_json", std::string("request body is not valid JSON: ") + e.what());
+    }
+    if (result.type() != typeid(Poco::JSON::Object::Ptr))
+        throw badRequest("invalid_body", "request body must be a JSON object, got " + typeName(result));
+    return result.extract<Poco::JSON::Object::Ptr>();
+}
+
+Poco::Dynamic::Var parseJson(const std::string& text) {
+    try {
+        Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+        return parser.parse(text);
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("invalid JSON: " + e.message());
+    }
+}
+
+std::string toJson(const JsonObject& object) {
+    std::ostringstream out;
+    object->stringify(out);
+    return out.str();
+}
+
+std::string toJson(const JsonArray& array) {
+    std::ostringstream out;
+    array->stringify(out);
+    return out.str();
+}
+
+std::string toJson(const Poco::Dynamic::Var& value) {
+    std::ostringstream out;
+    Poco::JSON::Stringifier::stringify(value, out);
+    return out.str();
+}
+
+std::optional<std::string> optString(const JsonObject& o, const std::string& key, size_t max_length) {
+    if (!o->has(key) || o->isNull(key)) return std::nullopt;
+    const Poco::Dynamic::Var& v = o->get(key);
+    if (!v.isString()) throw invalidField(key, "must be a string, got " + typeName(v));
+    std::string s = v.extract<std::string>();
+    if (s.size() > max_length)
+        throw invalidField(key, "must be at most " + std::to_string(max_length) + " bytes long");
+    return s;
+}
+
+std::string reqString(const JsonObject& o, const std::string& key, size_t max_length) {
+    auto s = optString(o, key, max_length);
+    if (!s) throw invalidField(key, "is required");
+    return *s;
+}
+
+std::optional<long long> optInt(const JsonObject& o, const std::string& key, long long min, long long max) {
+    if (!o->has(key) || o->isNull(key)) return std::nullopt;
+    const Poco::Dynamic::Var& v = o->get(key);
+    if (!v.isInteger()) throw invalidField(key, "must be an integer, got " + typeName(v));
+    long long n = v.convert<Poco::Int64>();
+    if (n < min || n > max)
+        throw invalidField(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    return n;
+}
+
+std::optional<bool> optBool(const JsonObject& o, const std::string& key) {
+    if (!o->has(key) || o->isNull(key)) return std::nullopt;
+    const Poco::Dynamic::Var& v = o->get(key);
+    if (!v.isBoolean()) throw invalidField(key, "must be true or false, got " + typeName(v));
+    return v.extract<bool>();
+}
+
+std::optional<JsonObject> optObject(const JsonObject& o, const std::string& key) {
+    if (!o->has(key) || o->isNull(key)) return std::nullopt;
+    const Poco::Dynamic::Var& v = o->get(key);
+    if (v.type() != typeid(Poco::JSON::Object::Ptr)) throw invalidField(key, "must be an object, got " + typeName(v));
+    return v.extract<Poco::JSON::Object::Ptr>();
+}
+
+std::optional<std::vector<std::string>> optStringArray(const JsonObject& o, const std::string& key,
+                                                       size_t max_items, size_t max_length) {
+    if (!o->has(key) || o->isNull(key)) return std::nullopt;
+    const Poco::Dynamic::Var& v = o->get(key);
+    if (v.type() != typeid(Poco::JSON::Array::Ptr))
+        throw invalidField(key, "must be an array of strings, got " + typeName(v));
+    auto array = v.extract<Poco::JSON::Array::Ptr>();
+    if (array->size() > max_items)
+        throw invalidField(key, "must hold at most " + std::to_string(max_items) + " items");
+    std::vector<std::string> out;
+    for (size_t i = 0; i < array->size(); ++i) {
+        const auto& item = array->get(i);
+        if (!item.isString())
+            throw invalidField(key + "[" + std::to_string(i) + "]", "must be a string, got " + typeName(item));
+        std::string s = item.extract<std::string>();
+        if (s.size() > max_length)
+            throw invalidField(key + "[" + std::to_string(i) + "]",
+                               "must be at most " + std::to_string(max_length) + " bytes long");
+        out.push_back(s);
+    }
+    return out;
+}
+
+JsonObject storedObject(const std::string& text) {
+    if (text.empty()) return jsonObject();
+    auto v = parseJson(text);
+    if (v.type() != typeid(Poco::JSON::Object::Ptr)) return jsonObject();
+    return v.extract<Poco::JSON::Object::Ptr>();
+}
+
+JsonArray storedArray(const std::string& text) {
+    if (text.empty()) return jsonArray();
+    auto v = parseJson(text);
+    if (v.type() != typeid(Poco::JSON::Array::Ptr)) return jsonArray();
+    return v.extract<Poco::JSON::Array::Ptr>();
+}
+
+}  // namespace parley::core

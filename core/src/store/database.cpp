@@ -1,0 +1,158 @@
+// Opens and lends database connections; maps "no connection free" to a clear 503.
+#include "store/database.hpp"
+
+#include "app/errors.hpp"
+
+#include <Poco/File.h>
+#include <Poco/Path.h>
+#include <Poco/UUIDGenerator.h>
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+namespace parley::core {
+namespace {
+
+constexpr auto kLeaseTimeout = std::chrono::seconds(10);
+
+std::string sqlitePath(const std::string& url) {
+    std::string path = url.substr(std::string("sqlite:").size());
+    if (path.rfind("//", 0) == 0) path = path.substr(2);
+    return path;
+}
+
+}  // namespace
+
+Database::Database(const DatabaseConfig& config) : config_(config) {
+    const std::string& url = config.url;
+    if (url.rfind("sqlite:", 0) == 0) {
+        backend_ = DbBackend::sqlite;
+    } else if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+        backend_ = DbBackend::postgresql;
+    } else {
+        throw ConfigError("database.url '" + url +
+                          "' is not supported: use sqlite:<path> or postgresql://user:password@host/db");
+    }
+    size_t size = std::max(1, config.pool_size);
+    if (backend_ == DbBackend::sqlite) {
+        std::string path = sqlitePath(url);
+        Poco::Path parent = Poco::Path(path).parent();
+        if (!parent.toString().empty()) Poco::File(parent).createDirectories();
+    }
+    for (size_t i = 0; i < size; ++i) {
+        auto sql = std::make_unique<soci::session>();
+        try {
+            if (backend_ == DbBackend::sqlite)
+                sql->open(soci::sqlite3, "db=" + sqlitePath(url));
+            else
+                sql->open(soci::postgresql, url);
+            prepareSession(*sql);
+        } catch (const std::exception& e) {
+            throw ConfigError(std::string("cannot open database ") + backendName() + ": " + e.what());
+        }
+        sessions_.push_back(std::move(sql));
+        free_.push_back(true);
+    }
+}
+
+Database::~Database() = default;
+
+void Database::prepareSession(soci::session& sql) {
+    if (backend_ == DbBackend::sqlite) {
+        sql << "PRAGMA busy_timeout = " + std::to_string(config_.busy_timeout_ms);
+        std::string mode;
+        sql << "PRAGMA journal_mode = WAL", soci::into(mode);
+        sql << "PRAGMA synchronous = FULL";
+        sql << "PRAGMA foreign_keys = ON";
+    } else {
+        sql << "SET TIME ZONE 'UTC'";
+    }
+}
+
+Database::Lease Database::lease() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        for (size_t i = 0; i < free_.size(); ++i) {
+            if (free_[i]) {
+                free_[i] = false;
+                in_use_++;
+                return Lease(*this, i);
+            }
+        }
+        if (available_.wait_for(lock, kLeaseTimeout) == std::cv_status::timeout)
+            throw ApiError(503, "database_busy",
+                           "all " + std::to_string(free_.size()) +
+                               " database connections are busy; retry shortly or raise database.pool_size")
+                .withRetryAfter(1);
+    }
+}
+
+void Database::giveBack(size_t index) {
+    {
+        std::lock_guard lock(mutex_);
+        free_[index] = true;
+        in_use_--;
+    }
+    available_.notify_one();
+}
+
+Database::Lease::~Lease() {
+    if (db_) db_->giveBack(index_);
+}
+
+soci::session& Database::Lease::operator*() const {
+    soci::session& sql = *db_->sessions_[index_];
+    // A PostgreSQL server restart breaks pooled connections; reconnect once lazily.
+    if (db_->isPostgres() && !sql.is_connected()) {
+        sql.reconnect();
+        db_->prepareSession(sql);
+    }
+    return sql;
+}
+
+void Database::begin(soci::session& sql, bool for_write) {
+    if (backend_ == DbBackend::sqlite && for_write)
+        sql << "BEGIN IMMEDIATE";
+    else
+        sql.begin();
+}
+
+void Database::rollbackQuietly(soci::session& sql) {
+    try {
+        sql.rollback();
+    } catch (...) {
+        // The connection may be gone; the next lease reconnects it.
+    }
+}
+
+bool Database::ping() {
+    try {
+        int one = 0;
+        read([&](soci::session& sql) { sql << "SELECT 1", soci::into(one); });
+        return one == 1;
+    } catch (...) {
+        return false;
+    }
+}
+
+long long nowMs() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string newUuid() { return Poco::UUIDGenerator::defaultGenerator().createRandom().toString(); }
+
+bool isUuid(const std::string& text) {
+    if (text.size() != 36) return false;
+    for (size_t i = 0; i < 36; ++i) {
+        char c = text[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') return false;
+        } else if (!std::isxdigit(static_cast<unsigned char>(c))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace parley::core

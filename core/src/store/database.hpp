@@ -1,0 +1,111 @@
+// The SOCI connection pool and transactions, for SQLite (embedded default) and PostgreSQL (production).
+#pragma once
+
+#include "app/config.hpp"
+
+#include <soci/soci.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace parley::core {
+
+enum class DbBackend { sqlite, postgresql };
+
+// 64-bit integers as SOCI exchanges them (it knows `long long`, not `long`).
+using DbInt = long long;
+
+class Database {
+public:
+    // Opens `config.pool_size` connections to `config.url`; throws ConfigError when it cannot.
+    explicit Database(const DatabaseConfig& config);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    DbBackend backend() const { return backend_; }
+    bool isPostgres() const { return backend_ == DbBackend::postgresql; }
+    const char* backendName() const { return isPostgres() ? "postgresql" : "sqlite"; }
+
+    // A connection borrowed from the pool; given back when destroyed.
+    class Lease {
+    public:
+        Lease(Database& db, size_t index) : db_(&db), index_(index) {}
+        Lease(Lease&& other) noexcept : db_(other.db_), index_(other.index_) { other.db_ = nullptr; }
+        Lease(const Lease&) = delete;
+        ~Lease();
+        soci::session& operator*() const;
+        soci::session* operator->() const { return &**this; }
+
+    private:
+        Database* db_;
+        size_t index_;
+    };
+
+    // Borrows a connection, waiting up to the pool timeout; throws ApiError 503 when none frees up.
+    Lease lease();
+
+    // Runs `fn(session)` in a transaction that writes (BEGIN IMMEDIATE on SQLite, so writers queue at the
+    // start instead of failing at the first write). Commits when fn returns, rolls back when it throws.
+    template <typename Fn>
+    auto write(Fn&& fn) {
+        Lease conn = lease();
+        begin(*conn, true);
+        try {
+            if constexpr (std::is_void_v<decltype(fn(*conn))>) {
+                fn(*conn);
+                (*conn).commit();
+            } else {
+                auto result = fn(*conn);
+                (*conn).commit();
+                return result;
+            }
+        } catch (...) {
+            rollbackQuietly(*conn);
+            throw;
+        }
+    }
+
+    // Runs `fn(session)` on a pooled connection without an explicit transaction (single reads).
+    template <typename Fn>
+    auto read(Fn&& fn) {
+        Lease conn = lease();
+        return fn(*conn);
+    }
+
+    // True when a trivial query succeeds within the pool timeout.
+    bool ping();
+
+    size_t poolSize() const { return sessions_.size(); }
+    size_t inUse() const { return in_use_.load(); }
+
+private:
+    void begin(soci::session& sql, bool for_write);
+    void rollbackQuietly(soci::session& sql);
+    void giveBack(size_t index);
+    void prepareSession(soci::session& sql);
+
+    DatabaseConfig config_;
+    DbBackend backend_;
+    std::vector<std::unique_ptr<soci::session>> sessions_;
+    std::vector<bool> free_;
+    std::mutex mutex_;
+    std::condition_variable available_;
+    std::atomic<size_t> in_use_{0};
+};
+
+// Milliseconds since the Unix epoch, UTC: every stored time.
+long long nowMs();
+
+// A new random (version 4) UUID in its canonical text form.
+std::string newUuid();
+
+// True when `text` is a canonical UUID (so it may be bound to a UUID column without a database error).
+bool isUuid(const std::string& text);
+
+}  // namespace parley::core

@@ -1,0 +1,54 @@
+// The public widget config, rendered once per widget version and served from memory on the hot path.
+#pragma once
+
+#include "store/widget_repository.hpp"
+
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+namespace parley::core {
+
+struct App;
+
+// What the public config endpoint needs about one widget, immutable once built.
+struct PublicWidget {
+    Widget widget;  // secret fields cleared
+    std::string tenant_name;
+    bool tenant_active = true;
+    int tenant_rate_limit_per_minute = 0;
+    JsonObject working_hours;
+    std::string body_open, body_closed;  // the JSON response in each working-hours state
+    std::string etag_open, etag_closed;
+    long long checked_at_ms = 0;  // when the version was last compared with the database
+};
+
+class WidgetConfigCache {
+public:
+    explicit WidgetConfigCache(App& app) : app_(app) {}
+
+    // The widget with this public key (or, when `by_site_id`, seed 000's site id); nullptr when unknown.
+    // Entries older than widgets.config_cache_seconds are checked against the database version, so an
+    // edit made on another node shows within that time (and at once on this node, via invalidate()).
+    std::shared_ptr<const PublicWidget> find(const std::string& key, bool by_site_id = false);
+
+    void invalidate(const std::string& public_key);
+
+    // True the first time this process sees `domain` for the widget (the caller then records it).
+    bool firstSighting(const std::string& widget_id, const std::string& domain);
+
+private:
+    std::shared_ptr<const PublicWidget> build(const Widget& widget);
+    App& app_;
+    std::mutex mutex_;
+    std::unordered_map<std::string, std::shared_ptr<const PublicWidget>> by_key_;
+    std::unordered_map<std::string, std::string> site_to_key_;
+    std::set<std::pair<std::string, std::string>> seen_;
+};
+
+// The public JSON a widget loads: everything in its config plus identity, URLs and open state; no secrets.
+JsonObject publicConfigJson(const Widget& widget, const std::string& public_url, bool open);
+
+}  // namespace parley::core
