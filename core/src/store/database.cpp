@@ -5,6 +5,7 @@
 
 #include <Poco/File.h>
 #include <Poco/Path.h>
+#include <Poco/URI.h>
 #include <Poco/UUIDGenerator.h>
 
 #include <soci/postgresql/soci-postgresql.h>
@@ -45,7 +46,7 @@ Database::Database(const DatabaseConfig& config) : config_(config) {
             if (backend_ == DbBackend::sqlite)
                 sql->open(soci::sqlite3, "db=" + sqlitePath(url));
             else
-                sql->open(soci::postgresql, url);
+                sql->open(soci::postgresql, postgresKeywords(url));
             prepareSession(*sql);
         } catch (const std::exception& e) {
             throw ConfigError(std::string("cannot open database ") + backendName() + ": " + e.what());
@@ -133,6 +134,71 @@ bool Database::ping() {
     } catch (...) {
         return false;
     }
+}
+
+std::string postgresKeywords(const std::string& url) {
+    auto scheme = url.find("://");
+    if (scheme == std::string::npos) throw ConfigError("database.url '" + url + "' is not a postgresql:// URL");
+    std::string rest = url.substr(scheme + 3), query;
+    auto q = rest.find('?');
+    if (q != std::string::npos) {
+        query = rest.substr(q + 1);
+        rest = rest.substr(0, q);
+    }
+    std::string dbname;
+    auto slash = rest.find('/');
+    if (slash != std::string::npos) {
+        dbname = rest.substr(slash + 1);
+        rest = rest.substr(0, slash);
+    }
+    std::string user, password, hostport = rest;
+    auto at = rest.rfind('@');
+    if (at != std::string::npos) {
+        std::string userinfo = rest.substr(0, at);
+        hostport = rest.substr(at + 1);
+        auto colon = userinfo.find(':');
+        user = userinfo.substr(0, colon);
+        if (colon != std::string::npos) password = userinfo.substr(colon + 1);
+    }
+    std::string host = hostport, port;
+    auto colon = hostport.rfind(':');
+    if (colon != std::string::npos && hostport.find(']') == std::string::npos) {
+        host = hostport.substr(0, colon);
+        port = hostport.substr(colon + 1);
+    }
+    auto quote = [](const std::string& raw) {
+        std::string v;
+        try {
+            Poco::URI::decode(raw, v);
+        } catch (const Poco::Exception&) {
+            throw ConfigError("database.url has malformed percent-encoding");
+        }
+        std::string out = "'";
+        for (char c : v) {
+            if (c == '\\' || c == '\'') out.push_back('\\');
+            out.push_back(c);
+        }
+        return out + "'";
+    };
+    std::string out;
+    auto add = [&](const std::string& key, const std::string& value) {
+        if (!value.empty()) out += (out.empty() ? "" : " ") + key + "=" + quote(value);
+    };
+    add("host", host);
+    add("port", port);
+    add("dbname", dbname);
+    add("user", user);
+    add("password", password);
+    size_t start = 0;
+    while (!query.empty() && start <= query.size()) {
+        size_t amp = query.find('&', start);
+        std::string pair = query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+        auto eq = pair.find('=');
+        if (eq != std::string::npos) add(pair.substr(0, eq), pair.substr(eq + 1));
+        if (amp == std::string::npos) break;
+        start = amp + 1;
+    }
+    return out;
 }
 
 long long nowMs() {

@@ -99,6 +99,10 @@ private:
     std::atomic<size_t> in_use_{0};
 };
 
+// Turns postgresql://user:password@host:port/dbname?sslmode=require into libpq's keyword form
+// (SOCI 4.0 mangles URIs). Throws ConfigError on a malformed URL.
+std::string postgresKeywords(const std::string& url);
+
 // Milliseconds since the Unix epoch, UTC: every stored time.
 long long nowMs();
 
