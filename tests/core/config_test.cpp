@@ -198,6 +198,39 @@ BOOST_AUTO_TEST_CASE(missing_required_file_throws_naming_the_file) {
     BOOST_TEST(contains(*message, path), *message);
 }
 
+BOOST_AUTO_TEST_CASE(values_out_of_range_or_outside_an_enumeration_throw_naming_the_key) {
+    struct Case {
+        const char* json;
+        const char* key;
+    };
+    const Case cases[] = {
+        {R"({"log": {"level": "verbose"}})", "'log.level'"},
+        {R"({"server": {"port": 65536}})", "'server.port'"},
+        {R"({"server": {"port": -1}})", "'server.port'"},
+        {R"({"server": {"port": 99999999999}})", "'server.port'"},
+        {R"({"server": {"max_body_bytes": 18446744073709551615}})", "'server.max_body_bytes'"},
+        {R"({"server": {"max_threads": 0}})", "'server.max_threads'"},
+        {R"({"server": {"max_json_depth": 0}})", "'server.max_json_depth'"},
+        {R"({"database": {"pool_size": 0}})", "'database.pool_size'"},
+        {R"({"security": {"argon2_memory_kib": 4}})", "'security.argon2_memory_kib'"},
+    };
+    for (const auto& c : cases) {
+        BOOST_TEST_CONTEXT(c.json) {
+            std::vector<std::string> warnings;
+            auto message = errorMessageFrom<ConfigError>([&] { loadFrom(c.json, warnings); });
+            BOOST_REQUIRE(message.has_value());
+            BOOST_TEST(contains(*message, c.key), *message);
+        }
+    }
+    // The environment is validated too, after it overrides the file.
+    std::vector<std::string> warnings;
+    auto message = errorMessageFrom<ConfigError>(
+        [&] { loadFrom(R"({"log": {"level": "debug"}})", warnings, {{"PARLEY_LOG_LEVEL", "loud"}}); });
+    BOOST_REQUIRE(message.has_value());
+    BOOST_TEST(contains(*message, "'log.level'"), *message);
+    BOOST_CHECK_NO_THROW(validateConfig(Config{}));
+}
+
 BOOST_AUTO_TEST_CASE(set_config_key_parses_text_and_rejects_unknown_keys_and_bad_values) {
     Config c;
     setConfigKey(c, "server.port", "1234");
@@ -237,6 +270,18 @@ BOOST_AUTO_TEST_CASE(printed_config_masks_master_keys_but_keeps_non_secrets) {
     BOOST_TEST(configToJson(Config{}, true)->getObject("security")->getValue<std::string>("master_key") == "");
     // Unmasked output (for the operator's own terminal) shows the real value.
     BOOST_TEST(contains(printed(c, false), c.security.master_key));
+}
+
+BOOST_AUTO_TEST_CASE(printed_config_masks_plugin_settings_that_sound_secret) {
+    std::vector<std::string> warnings;
+    Config c = loadFrom(R"({"plugins": {"crm": {"api_token": "tok-123", "url": "https://crm.example",
+                                               "auth": {"client_secret": "cs-456"}}}})",
+                        warnings);
+    std::string masked = printed(c, true);
+    BOOST_TEST(!contains(masked, "tok-123"), masked);
+    BOOST_TEST(!contains(masked, "cs-456"), masked);
+    BOOST_TEST(contains(masked, "https://crm.example"), masked);
+    BOOST_TEST(contains(printed(c, false), "tok-123"));
 }
 
 BOOST_AUTO_TEST_CASE(printed_config_hides_the_password_of_a_postgresql_url) {

@@ -3,6 +3,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <unicode/locid.h>
+
 #include <ctime>
 
 using namespace parley::core;
@@ -125,6 +127,22 @@ BOOST_AUTO_TEST_CASE(holidays_close_the_whole_local_day) {
     auto monday_early = hours(true, "Europe/Madrid", R"({"mon": [{"start": "00:00", "end": "01:00"}]})",
                               R"(["2024-01-15"])");
     BOOST_TEST(!isOpenAt(monday_early, utcMs(2024, 1, 14, 23, 30)));
+}
+
+BOOST_AUTO_TEST_CASE(holidays_and_hours_do_not_depend_on_the_process_locale_calendar) {
+    // ICU takes its default locale from LANG; these locales default to Buddhist, Persian and Islamic calendars.
+    const icu::Locale previous = icu::Locale::getDefault();
+    auto wh = hours(true, "Europe/Madrid", kMadridWeekdays, R"(["2024-01-15"])");
+    for (const char* locale : {"th_TH", "fa_IR", "ar_SA", "ja_JP@calendar=japanese"}) {
+        BOOST_TEST_CONTEXT(locale) {
+            UErrorCode status = U_ZERO_ERROR;
+            icu::Locale::setDefault(icu::Locale(locale), status);
+            BOOST_TEST(!isOpenAt(wh, utcMs(2024, 1, 15, 8, 30)));  // the holiday
+            BOOST_TEST(isOpenAt(wh, utcMs(2024, 1, 16, 8, 30)));   // the Tuesday after
+        }
+    }
+    UErrorCode status = U_ZERO_ERROR;
+    icu::Locale::setDefault(previous, status);
 }
 
 BOOST_AUTO_TEST_CASE(known_time_zones_are_told_apart_from_unknown_names) {

@@ -41,8 +41,12 @@ struct Kind<int> {
         return value;
     }
     static int fromJson(const std::string& path, const Poco::Dynamic::Var& v) {
-        if (!v.isInteger()) throw ConfigError("config key '" + path + "' must be an integer");
-        return v.convert<int>();
+        if (!v.isInteger() || v.isBoolean()) throw ConfigError("config key '" + path + "' must be an integer");
+        try {
+            return v.convert<int>();
+        } catch (const Poco::RangeException&) {
+            throw ConfigError("config key '" + path + "' is out of range for a 32-bit integer");
+        }
     }
     static Poco::Dynamic::Var toJson(int v) { return v; }
 };
@@ -57,8 +61,12 @@ struct Kind<int64_t> {
         return value;
     }
     static int64_t fromJson(const std::string& path, const Poco::Dynamic::Var& v) {
-        if (!v.isInteger()) throw ConfigError("config key '" + path + "' must be an integer");
-        return v.convert<Poco::Int64>();
+        if (!v.isInteger() || v.isBoolean()) throw ConfigError("config key '" + path + "' must be an integer");
+        try {
+            return v.convert<Poco::Int64>();
+        } catch (const Poco::RangeException&) {
+            throw ConfigError("config key '" + path + "' is out of range for a 64-bit integer");
+        }
     }
     static Poco::Dynamic::Var toJson(int64_t v) { return static_cast<Poco::Int64>(v); }
 };
@@ -174,7 +182,7 @@ std::vector<ConfigKey> buildKeys() {
         PARLEY_KEY(int, "security.session_absolute_hours", "", security.session_absolute_hours,
                    "A session expires this long after login, used or not."),
         PARLEY_KEY(int, "security.login_max_failures", "", security.login_max_failures,
-                   "Failed logins for one account before it is locked."),
+                   "Failed logins for one account before it is locked (0 disables the lockout)."),
         PARLEY_KEY(int, "security.login_lockout_minutes", "", security.login_lockout_minutes,
                    "How long a locked account stays locked."),
         PARLEY_KEY(int, "security.argon2_memory_kib", "PARLEY_ARGON2_MEMORY_KIB", security.argon2_memory_kib,
@@ -224,6 +232,33 @@ void applyJson(Config& config, const Poco::JSON::Object::Ptr& object, const std:
     }
 }
 
+// Until the plugin host validates settings against each manifest, mask anything that sounds secret.
+Poco::Dynamic::Var maskByName(const Poco::Dynamic::Var& value) {
+    if (value.type() != typeid(Poco::JSON::Object::Ptr)) return value;
+    Poco::JSON::Object::Ptr out = new Poco::JSON::Object;
+    for (const auto& [name, v] : *value.extract<Poco::JSON::Object::Ptr>()) {
+        bool secret = name.find("secret") != std::string::npos || name.find("token") != std::string::npos ||
+                      name.find("password") != std::string::npos || name.find("key") != std::string::npos;
+        out->set(name, secret && v.isString() ? Poco::Dynamic::Var("••••") : maskByName(v));
+    }
+    return out;
+}
+
+// Hides the password of a database URL, in user:password@ or ?password= form.
+std::string maskUrlPassword(std::string s) {
+    auto at = s.find('@'), scheme = s.find("://");
+    if (at != std::string::npos && scheme != std::string::npos) {
+        auto colon = s.find(':', scheme + 3);
+        if (colon != std::string::npos && colon < at) s = s.substr(0, colon + 1) + "••••" + s.substr(at);
+    }
+    auto p = s.find("password=");
+    if (p != std::string::npos) {
+        auto end = s.find('&', p);
+        s = s.substr(0, p + 9) + "••••" + (end == std::string::npos ? "" : s.substr(end));
+    }
+    return s;
+}
+
 }  // namespace
 
 const std::vector<ConfigKey>& configKeys() {
@@ -259,7 +294,7 @@ Config loadConfig(const std::string& path, bool required, std::vector<std::strin
         throw ConfigError("config file '" + path + "' cannot be read");
     }
     for (const auto& k : configKeys()) {
-        if (k.env.empty()) continue;
+        if (k.env.empty()) continue;  // (validated below with the rest)
         auto it = environment.find(k.env);
         if (it != environment.end()) {
             try {
@@ -269,7 +304,29 @@ Config loadConfig(const std::string& path, bool required, std::vector<std::strin
             }
         }
     }
+    validateConfig(config);
     return config;
+}
+
+void validateConfig(const Config& config) {
+    static const std::set<std::string> levels = {"fatal", "critical", "error", "warning", "notice",
+                                                 "information", "debug", "trace"};
+    if (!levels.count(config.log.level))
+        throw ConfigError("config key 'log.level' must be one of fatal, critical, error, warning, notice, "
+                          "information, debug, trace (got '" + config.log.level + "')");
+    auto positive = [](const std::string& key, long long v) {
+        if (v < 1) throw ConfigError("config key '" + key + "' must be at least 1 (got " + std::to_string(v) + ")");
+    };
+    positive("server.max_threads", config.server.max_threads);
+    positive("server.max_queued", config.server.max_queued);
+    positive("server.max_body_bytes", config.server.max_body_bytes);
+    positive("server.max_json_depth", config.server.max_json_depth);
+    positive("database.pool_size", config.database.pool_size);
+    positive("security.argon2_iterations", config.security.argon2_iterations);
+    if (config.security.argon2_memory_kib < 8)
+        throw ConfigError("config key 'security.argon2_memory_kib' must be at least 8");
+    if (config.server.port < 0 || config.server.port > 65535)
+        throw ConfigError("config key 'server.port' must be between 0 and 65535");
 }
 
 void setConfigKey(Config& config, const std::string& path, const std::string& text) {
@@ -289,14 +346,8 @@ Poco::JSON::Object::Ptr configToJson(const Config& config, bool mask_secrets) {
             if (value.isString()) {
                 std::string s = value.extract<std::string>();
                 // Keep a database URL readable without its password.
-                auto at = s.find('@'), scheme = s.find("://");
-                if (k.path == "database.url" && at != std::string::npos && scheme != std::string::npos) {
-                    auto colon = s.find(':', scheme + 3);
-                    if (colon != std::string::npos && colon < at) s = s.substr(0, colon + 1) + "••••" + s.substr(at);
-                    value = s;
-                } else if (k.path != "database.url") {
-                    value = s.empty() ? "" : "••••";
-                }
+                if (k.path == "database.url") value = maskUrlPassword(s);
+                else value = s.empty() ? "" : "••••";
             } else {
                 Poco::JSON::Array::Ptr masked = new Poco::JSON::Array;
                 for (size_t i = 0; i < config.security.previous_master_keys.size(); ++i) masked->add("••••");
@@ -307,7 +358,7 @@ Poco::JSON::Object::Ptr configToJson(const Config& config, bool mask_secrets) {
     }
     if (config.plugins.settings) {
         for (const auto& [id, settings] : *config.plugins.settings)
-            if (id != "enabled") root->getObject("plugins")->set(id, settings);
+            if (id != "enabled") root->getObject("plugins")->set(id, mask_secrets ? maskByName(settings) : settings);
     }
     return root;
 }

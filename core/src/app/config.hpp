@@ -99,6 +99,9 @@ const std::vector<ConfigKey>& configKeys();
 Config loadConfig(const std::string& path, bool required, std::vector<std::string>& warnings,
                   const std::map<std::string, std::string>& environment);
 
+// Checks ranges and enumerations across keys; throws ConfigError naming the key.
+void validateConfig(const Config& config);
+
 // Sets one key from text (a flag or environment value); throws ConfigError on an unknown key or bad value.
 void setConfigKey(Config& config, const std::string& path, const std::string& text);
 

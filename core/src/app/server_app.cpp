@@ -102,6 +102,7 @@ int ServerApp::main(const std::vector<std::string>& args) {
         std::vector<std::string> warnings;
         Config config = loadConfig(config_path_, config_given_, warnings, processEnvironment());
         for (const auto& [key, value] : overrides_) setConfigKey(config, key, value);
+        validateConfig(config);
         log.setLevel(config.log.level);
         for (const auto& w : warnings) log.warning(w);
         if (command == "config") {

@@ -11,6 +11,9 @@
 
 #include <Poco/Net/NameValueCollection.h>
 
+#include <mutex>
+#include <unordered_map>
+
 namespace parley::core {
 namespace {
 
@@ -34,6 +37,40 @@ std::string tokenFrom(const RequestContext& ctx, bool& via_cookie) {
         return cookies.get(kSessionCookie);
     }
     return "";
+}
+
+// Failed sign-ins for emails that have no account, counted like real accounts' so that a lockout
+// does not reveal which emails exist. In memory: a restart forgets them, as it should.
+class UnknownEmailThrottle {
+public:
+    long long lockedUntil(const std::string& email, long long now) {
+        std::lock_guard lock(mutex_);
+        auto it = entries_.find(email);
+        return it != entries_.end() && it->second.locked_until > now ? it->second.locked_until : 0;
+    }
+    void fail(const std::string& email, int max_failures, long long lock_until) {
+        if (max_failures <= 0) return;
+        std::lock_guard lock(mutex_);
+        if (entries_.size() > 100'000) entries_.clear();
+        Entry& e = entries_[email];
+        if (++e.failures >= max_failures) {
+            e.failures = 0;
+            e.locked_until = lock_until;
+        }
+    }
+
+private:
+    struct Entry {
+        int failures = 0;
+        long long locked_until = 0;
+    };
+    std::mutex mutex_;
+    std::unordered_map<std::string, Entry> entries_;
+};
+
+UnknownEmailThrottle& unknownEmails() {
+    static UnknownEmailThrottle throttle;
+    return throttle;
 }
 
 }  // namespace
@@ -89,8 +126,9 @@ LoginResult login(App& app, const std::string& email, const std::string& passwor
     const auto& sec = app.config.security;
     long long now = nowMs();
     auto user = app.db->read([&](soci::session& sql) { return UserRepository(sql).findByEmail(email); });
-    if (user && user->locked_until > now) {
-        int wait = static_cast<int>((user->locked_until - now + 999) / 1000);
+    long long locked_until = user ? user->locked_until : unknownEmails().lockedUntil(email, now);
+    if (locked_until > now) {
+        int wait = static_cast<int>((locked_until - now + 999) / 1000);
         throw tooManyRequests("login_locked",
                               "too many failed sign-ins for this account; it is locked for " + std::to_string(wait) +
                                   " more seconds",
@@ -100,11 +138,13 @@ LoginResult login(App& app, const std::string& email, const std::string& passwor
     static const std::string dummy = hashPassword("parley-timing-equaliser", policyOf(app));
     bool ok = verifyPassword(password, user ? user->password_hash : dummy) && user.has_value();
     if (!ok) {
+        long long lock_until = now + sec.login_lockout_minutes * 60'000LL;
         if (user) {
-            long long lock_until = now + sec.login_lockout_minutes * 60'000LL;
             app.db->write([&](soci::session& sql) {
                 UserRepository(sql).recordFailedLogin(user->id, sec.login_max_failures, lock_until);
             });
+        } else {
+            unknownEmails().fail(email, sec.login_max_failures, lock_until);
         }
         throw ApiError(401, "invalid_credentials", "email or password is wrong");
     }

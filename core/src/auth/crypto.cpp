@@ -32,6 +32,11 @@ std::string base64Encode(std::string_view data) {
 
 std::string base64Decode(std::string_view text) {
     if (text.size() % 4 != 0) throw std::invalid_argument("base64 text has a length that is not a multiple of 4");
+    // EVP_DecodeBlock reads '=' anywhere as zero bits, so padding must be checked to be only at the end.
+    auto first_pad = text.find('=');
+    if (first_pad != std::string_view::npos &&
+        (first_pad + 2 < text.size() || text.find_first_not_of('=', first_pad) != std::string_view::npos))
+        throw std::invalid_argument("malformed base64 text: '=' is allowed only as trailing padding");
     std::string out(3 * text.size() / 4, '\0');
     int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                             reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
@@ -60,6 +65,7 @@ std::string base64UrlDecode(std::string_view text) {
         else if (c == '_') c = '/';
         else if (c == '+' || c == '/') throw std::invalid_argument("malformed base64url text");
     }
+    if (s.size() % 4 == 1) throw std::invalid_argument("malformed base64url text: impossible length");
     while (s.size() % 4) s.push_back('=');
     return base64Decode(s);
 }

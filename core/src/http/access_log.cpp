@@ -26,10 +26,10 @@ std::string now() {
     return Poco::DateTimeFormatter::format(Poco::Timestamp(), "%Y-%m-%dT%H:%M:%S.%iZ");
 }
 
-void emit(const std::string& line) {
+void emit(FILE* stream, const std::string& line) {
     std::lock_guard lock(g_log_mutex);
-    std::fwrite(line.data(), 1, line.size(), stdout);
-    std::fflush(stdout);
+    std::fwrite(line.data(), 1, line.size(), stream);
+    std::fflush(stream);
 }
 }  // namespace
 
@@ -39,11 +39,11 @@ void writeAccessLog(const RequestContext& ctx, double seconds) {
          << quote(ctx.request.getMethod()) << ",\"path\":" << quote(ctx.path()) << ",\"route\":" << quote(ctx.route)
          << ",\"status\":" << ctx.status() << ",\"ms\":" << seconds * 1000.0 << ",\"bytes\":" << ctx.bytesSent()
          << ",\"ip_hash\":" << quote(ctx.ipHash()) << "}\n";
-    emit(line.str());
+    emit(stdout, line.str());
 }
 
 void writeEventLog(const std::string& level, const std::string& message) {
-    emit("{\"ts\":\"" + now() + "\",\"level\":" + quote(level) + ",\"msg\":" + quote(message) + "}\n");
+    emit(stderr, "{\"ts\":\"" + now() + "\",\"level\":" + quote(level) + ",\"msg\":" + quote(message) + "}\n");
 }
 
 }  // namespace parley::core

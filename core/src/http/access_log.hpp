@@ -1,4 +1,4 @@
-// One JSON line per request on standard output.
+// JSON log lines: one per request on standard output, server events on standard error.
 #pragma once
 
 #include "http/request_context.hpp"

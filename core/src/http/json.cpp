@@ -52,6 +52,18 @@ std::string typeName(const Poco::Dynamic::Var& v) {
 JsonObject parseJsonObject(const std::string& text, size_t max_depth) {
     if (nestingDepth(text) > max_depth)
         throw badRequest("json_too_deep", "JSON body nests deeper than " + std::to_string(max_depth) + " levels");
+    // Poco's parser refuses top-level scalars as malformed; when the text parses inside an array it is a
+    // valid scalar, and the client deserves to hear that rather than "invalid JSON".
+    auto first = text.find_first_not_of(" \t\r\n");
+    if (first != std::string::npos && text[first] != '{' && text[first] != '[') {
+        bool scalar = false;
+        try {
+            Poco::JSON::Parser().parse("[" + text + "]");
+            scalar = true;
+        } catch (...) {
+        }
+        if (scalar) throw badRequest("invalid_body", "request body must be a JSON object, got a JSON scalar");
+    }
     Poco::Dynamic::Var result;
     try {
         Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
@@ -112,9 +124,15 @@ std::string reqString(const JsonObject& o, const std::string& key, size_t max_le
 std::optional<long long> optInt(const JsonObject& o, const std::string& key, long long min, long long max) {
     if (!o->has(key) || o->isNull(key)) return std::nullopt;
     const Poco::Dynamic::Var& v = o->get(key);
-    if (!v.isInteger()) throw invalidField(key, "must be an integer, got " + typeName(v));
-    long long n = v.convert<Poco::Int64>();
-    if (n < min || n > max)
+    if (!v.isInteger() || v.isBoolean()) throw invalidField(key, "must be an integer, got " + typeName(v));
+    long long n = 0;
+    bool fits = true;
+    try {
+        n = v.convert<Poco::Int64>();
+    } catch (const Poco::RangeException&) {
+        fits = false;  // beyond Int64 (Poco reads it as UInt64): out of any range we accept
+    }
+    if (!fits || n < min || n > max)
         throw invalidField(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
     return n;
 }

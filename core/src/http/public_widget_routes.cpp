@@ -22,6 +22,8 @@ std::string joinDomains(const std::vector<std::string>& domains) {
 
 // Finds the widget and checks it may serve this request; sets CORS headers for an allowed browser origin.
 std::shared_ptr<const PublicWidget> admit(RequestContext& ctx, const std::string& key, bool by_site_id) {
+    // Answers differ by Origin (CORS), so shared caches must key on it even when it is absent.
+    ctx.response.set("Vary", "Origin");
     auto entry = ctx.app.widget_configs->find(key, by_site_id);
     if (!entry) throw ApiError(404, "widget_not_found", "no widget has the key '" + keyPreview(key) + "'");
     const Widget& w = entry->widget;
@@ -42,8 +44,7 @@ std::shared_ptr<const PublicWidget> admit(RequestContext& ctx, const std::string
                 break;
         }
         ctx.response.set("Access-Control-Allow-Origin", origin);
-        ctx.response.set("Vary", "Origin");
-        if (!host.empty() && ctx.app.widget_configs->firstSighting(w.id, host)) {
+        if (!host.empty() && ctx.app.widget_configs->dueForRecording(w.id, host, nowMs())) {
             ctx.app.db->write([&](soci::session& sql) { WidgetRepository(sql).recordInstallation(w, host, nowMs()); });
         }
     }

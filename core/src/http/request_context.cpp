@@ -96,7 +96,7 @@ void RequestContext::sendRaw(int status, const std::string& content_type, const 
     if (sent_) return;
     sent_ = true;
     status_ = status;
-    response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     if (!content_type.empty()) response.setContentType(content_type);
     response.setContentLength64(static_cast<Poco::Int64>(body.size()));
     if (request.getMethod() == "HEAD") {
@@ -119,7 +119,7 @@ void RequestContext::sendEmpty(int status) {
     if (sent_) return;
     sent_ = true;
     status_ = status;
-    response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     response.setContentLength(0);
     response.send();
 }

@@ -13,6 +13,7 @@
 #include <Poco/StringTokenizer.h>
 
 #include <chrono>
+#include <set>
 
 namespace parley::core {
 namespace {
@@ -103,7 +104,7 @@ void Router::dispatch(RequestContext& ctx) {
         const Route* route = match(ctx, path_matched, allowed);
         if (!route) {
             if (path_matched) {
-                ctx.route = ctx.path();
+                ctx.route = "method_not_allowed";  // never the raw path: metric labels must stay bounded
                 ctx.response.set("Allow", allowed);
                 throw ApiError(405, "method_not_allowed", method + " is not allowed on " + ctx.path() +
                                                               " (allowed: " + allowed + ")");
@@ -141,7 +142,8 @@ void Router::dispatch(RequestContext& ctx) {
     }
     app_.in_flight--;
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    app_.metrics.observeRequest(method, ctx.route, ctx.status(), seconds);
+    static const std::set<std::string> known = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+    app_.metrics.observeRequest(known.count(method) ? method : "OTHER", ctx.route, ctx.status(), seconds);
     if (app_.config.log.access) writeAccessLog(ctx, seconds);
 }
 

@@ -72,7 +72,8 @@ void StaticFiles::serve(RequestContext& ctx) {
     if (path.empty() || path.back() == '/') path += "index.html";
     std::string file = root_ + path;
     auto entry = load(file);
-    if (!entry && Poco::File(root_ + ctx.path()).exists() && Poco::File(root_ + ctx.path()).isDirectory()) {
+    if (!entry && ctx.path().back() != '/' && Poco::File(root_ + ctx.path()).exists() &&
+        Poco::File(root_ + ctx.path()).isDirectory()) {
         // "/admin" -> "/admin/" so relative links resolve.
         ctx.response.set("Location", ctx.path() + "/");
         ctx.sendEmpty(301);

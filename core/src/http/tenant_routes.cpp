@@ -6,6 +6,7 @@
 #include "store/audit.hpp"
 #include "store/database.hpp"
 #include "store/tenant_repository.hpp"
+#include "widgets/widget_config_cache.hpp"
 
 #include <Poco/String.h>
 
@@ -150,6 +151,7 @@ void registerTenantRoutes(Router& router) {
             audit(ctx, sql, id, "tenant.updated", "tenant", id, before, t.toJson());
             return t;
         });
+        ctx.app.widget_configs->invalidateTenant(id);
         ctx.sendJson(200, after.toJson());
     });
     router.add("DELETE", "/api/v1/tenants/{tenant_id}", Guard::signed_in, [](RequestContext& ctx) {
@@ -159,8 +161,9 @@ void registerTenantRoutes(Router& router) {
         ctx.app.db->write([&](soci::session& sql) {
             Tenant t = loadTenant(ctx, sql, id);
             TenantRepository(sql).remove(id);
-            audit(ctx, sql, "", "tenant.deleted", "tenant", id, t.toJson(), nullptr);
+            audit(ctx, sql, id, "tenant.deleted", "tenant", id, t.toJson(), nullptr);
         });
+        ctx.app.widget_configs->invalidateTenant(id);
         ctx.sendEmpty(204);
     });
 }

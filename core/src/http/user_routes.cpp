@@ -32,6 +32,17 @@ void checkAgentLimit(soci::session& sql, const std::string& tenant_id) {
                                                  "'); remove an agent or ask for a larger plan");
 }
 
+// A tenant keeps at least one client_admin, so someone can always manage it.
+void checkNotLastAdmin(UserRepository& users, const std::string& tenant_id, const Member& target) {
+    if (target.role != Role::client_admin) return;
+    int admins = 0;
+    for (const auto& m : users.members(tenant_id))
+        if (m.role == Role::client_admin) admins++;
+    if (admins <= 1)
+        throw conflict("last_admin", "'" + target.user.email +
+                                         "' is this tenant's only client_admin; make someone else client_admin first");
+}
+
 }  // namespace
 
 void registerUserRoutes(Router& router) {
@@ -69,6 +80,9 @@ void registerUserRoutes(Router& router) {
             if (user && users.member(tid, user->id))
                 throw conflict("already_member", "'" + email + "' is already a member of this tenant");
             if (role == Role::agent) checkAgentLimit(sql, tid);
+            if (user && given_password)
+                throw conflict("user_exists", "'" + email + "' already has an account, so 'password' cannot be set "
+                                              "here; leave it out to add them with their own password");
             if (!user) {
                 User u;
                 u.id = newUuid();
@@ -105,8 +119,7 @@ void registerUserRoutes(Router& router) {
             if (body->has("role")) {
                 Role role = roleField(body);
                 if (role == Role::agent && m->role != Role::agent) checkAgentLimit(sql, tid);
-                if (uid == ctx.principal().user_id && role != Role::client_admin && !ctx.principal().is_super_admin)
-                    throw conflict("cannot_demote_self", "you cannot change your own role; ask another client_admin");
+                if (role != Role::client_admin) checkNotLastAdmin(users, tid, *m);
                 users.setRole(tid, uid, role);
                 m->role = role;
             }
@@ -122,6 +135,7 @@ void registerUserRoutes(Router& router) {
             UserRepository users(sql);
             auto m = users.member(tid, uid);
             if (!m) throw notFound("user '" + uid + "' is not a member of this tenant");
+            checkNotLastAdmin(users, tid, *m);
             users.removeMembership(tid, uid);
             audit(ctx, sql, tid, "membership.deleted", "user", uid, m->toJson(), nullptr);
         });

@@ -28,6 +28,8 @@ std::vector<std::string> domainList(const JsonObject& body, const std::string& f
 
 void checkSiteId(soci::session& sql, const std::string& site_id, const std::string& widget_id) {
     if (site_id.empty()) return;
+    if (site_id.rfind("pk_", 0) == 0)
+        throw invalidField("site_id", "must not start with 'pk_' (that prefix is reserved for public keys)");
     for (char c : site_id)
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'))
             throw invalidField("site_id", "may hold only letters, digits, '-' and '_'");

@@ -12,7 +12,7 @@ namespace parley::core {
 
 struct AuditEntry {
     std::string id;
-    std::string tenant_id;  // "" for global actions (tenant creation by a super admin)
+    std::string tenant_id;  // the tenant acted on; kept after the tenant is deleted (no foreign key)
     std::string actor_user_id;
     std::string action;  // "widget.updated"
     std::string resource_type;

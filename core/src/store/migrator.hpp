@@ -35,7 +35,8 @@ std::vector<Migration> selectMigrations(const std::vector<MigrationFile>& files,
 // Rewrites portable type names for the backend: on SQLite, UUID and JSONB become TEXT.
 std::string adaptSql(const std::string& sql, DbBackend backend);
 
-// Splits a script into statements at semicolons that end a line; drops comment-only lines.
+// Splits a script into statements at semicolons that end a line; drops comment-only lines. Write one
+// statement per line ending (no "a; b;" on one line, no comment after the semicolon).
 std::vector<std::string> splitStatements(const std::string& sql);
 
 // Applies `owner`'s pending migrations in version order, each in its own transaction, under a lock so that

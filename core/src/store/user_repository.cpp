@@ -93,6 +93,7 @@ void UserRepository::setPassword(const std::string& user_id, const std::string& 
 }
 
 void UserRepository::recordFailedLogin(const std::string& user_id, int max_failures, long long lock_until) {
+    if (max_failures <= 0) return;  // lockout disabled
     sql_ << "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = :id", soci::use(user_id);
     sql_ << "UPDATE users SET locked_until = :l, failed_logins = 0 WHERE id = :id AND failed_logins >= :m",
         soci::use(lock_until), soci::use(user_id), soci::use(max_failures);

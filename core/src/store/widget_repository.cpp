@@ -29,7 +29,7 @@ JsonObject Widget::toJson() const {
     o->set("name", name);
     o->set("site_id", site_id.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(site_id));
     o->set("public_key", public_key);
-    o->set("secret", secret_hint);
+    o->set("secret_hint", secret_hint);
     o->set("config", config);
     o->set("allowed_domains", toArray(allowed_domains));
     o->set("blocked_domains", toArray(blocked_domains));
@@ -97,12 +97,13 @@ std::vector<Widget> WidgetRepository::listForTenant(const std::string& tenant_id
     return query("WHERE tenant_id = :t ORDER BY created_at", {tenant_id});
 }
 
-std::optional<long long> WidgetRepository::versionOf(const std::string& public_key) {
-    long long version = 0;
-    soci::indicator ind = soci::i_null;
-    sql_ << "SELECT version FROM widgets WHERE public_key = :k", soci::use(public_key), soci::into(version, ind);
+std::optional<std::pair<long long, long long>> WidgetRepository::freshnessOf(const std::string& public_key) {
+    long long version = 0, tenant_updated = 0;
+    sql_ << "SELECT w.version, t.updated_at FROM widgets w JOIN tenants t ON t.id = w.tenant_id "
+            "WHERE w.public_key = :k",
+        soci::use(public_key), soci::into(version), soci::into(tenant_updated);
     if (!sql_.got_data()) return std::nullopt;
-    return version;
+    return std::make_pair(version, tenant_updated);
 }
 
 void WidgetRepository::insert(const Widget& w) {

@@ -28,7 +28,7 @@ struct Widget {
     long long created_at = 0;
     long long updated_at = 0;
 
-    // The admin view: everything but the secret, which shows only as its hint.
+    // The admin view: everything but the secret, which shows only as `secret_hint`.
     JsonObject toJson() const;
 };
 
@@ -46,8 +46,8 @@ public:
     std::optional<Widget> findByPublicKey(const std::string& public_key);
     std::optional<Widget> findBySiteId(const std::string& site_id);
     std::vector<Widget> listForTenant(const std::string& tenant_id);
-    // Just the version, for cache checks on the public hot path.
-    std::optional<long long> versionOf(const std::string& public_key);
+    // The widget's version and its tenant's updated_at, for cache checks on the public hot path.
+    std::optional<std::pair<long long, long long>> freshnessOf(const std::string& public_key);
     void insert(const Widget& widget);
     // Writes every field and sets version = widget.version; the caller increments it.
     void update(const Widget& widget);

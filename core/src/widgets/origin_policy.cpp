@@ -36,6 +36,13 @@ std::string normalizeDomainPattern(const std::string& field, const std::string& 
     bool ok = !host.empty() && host.size() <= 253;
     for (char c : host)
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.')) ok = false;
+    for (size_t label = 0; ok && label <= host.size();) {  // each dot-separated label: 1-63 chars, no edge '-'
+        size_t dot = host.find('.', label);
+        std::string part = host.substr(label, dot == std::string::npos ? std::string::npos : dot - label);
+        if (part.empty() || part.size() > 63 || part.front() == '-' || part.back() == '-') ok = false;
+        if (dot == std::string::npos) break;
+        label = dot + 1;
+    }
     if (!ok || host.front() == '.' || host.back() == '.')
         throw invalidField(field, "has '" + text + "', which is not a domain like acme.com or *.acme.com");
     return s;

@@ -126,8 +126,9 @@ void checkField(const Field& f, const Poco::Dynamic::Var& v) {
     bool ok = false;
     switch (f.type) {
         case T::string: case T::url: case T::color: ok = v.isString(); break;
-        case T::integer: ok = v.isInteger(); break;
-        case T::number: ok = v.isNumeric(); break;
+        // Poco's Var counts a bool as an integer and a number; JSON does not.
+        case T::integer: ok = v.isInteger() && !v.isBoolean(); break;
+        case T::number: ok = v.isNumeric() && !v.isBoolean(); break;
         case T::boolean: ok = v.isBoolean(); break;
         case T::object: ok = v.type() == typeid(Poco::JSON::Object::Ptr); break;
         case T::array: ok = v.type() == typeid(Poco::JSON::Array::Ptr); break;

@@ -39,6 +39,7 @@ std::shared_ptr<const PublicWidget> WidgetConfigCache::build(const Widget& widge
         entry->tenant_name = tenant->name;
         entry->tenant_active = tenant->is_active;
         entry->tenant_rate_limit_per_minute = tenant->rate_limit_per_minute;
+        entry->tenant_updated_at = tenant->updated_at;
     }
     entry->working_hours = widget.config->getObject("working_hours");
     std::string url = app_.config.publicUrl();
@@ -66,8 +67,8 @@ std::shared_ptr<const PublicWidget> WidgetConfigCache::find(const std::string& k
     }
     if (cached && now - cached->checked_at_ms < ttl) return cached;
     if (cached) {
-        auto version = app_.db->read([&](soci::session& sql) { return WidgetRepository(sql).versionOf(key); });
-        if (version && *version == cached->widget.version) {
+        auto fresh = app_.db->read([&](soci::session& sql) { return WidgetRepository(sql).freshnessOf(key); });
+        if (fresh && fresh->first == cached->widget.version && fresh->second == cached->tenant_updated_at) {
             auto refreshed = std::make_shared<PublicWidget>(*cached);
             refreshed->checked_at_ms = now;
             std::lock_guard lock(mutex_);
@@ -100,10 +101,21 @@ void WidgetConfigCache::invalidate(const std::string& public_key) {
     by_key_.erase(public_key);
 }
 
-bool WidgetConfigCache::firstSighting(const std::string& widget_id, const std::string& domain) {
+void WidgetConfigCache::invalidateTenant(const std::string& tenant_id) {
     std::lock_guard lock(mutex_);
-    if (seen_.size() > 100'000) seen_.clear();
-    return seen_.insert({widget_id, domain}).second;
+    for (auto it = by_key_.begin(); it != by_key_.end();)
+        it = it->second->widget.tenant_id == tenant_id ? by_key_.erase(it) : std::next(it);
+}
+
+bool WidgetConfigCache::dueForRecording(const std::string& widget_id, const std::string& domain, long long now_ms) {
+    constexpr long long kRefresh = 3'600'000;
+    std::lock_guard lock(mutex_);
+    if (recorded_at_.size() > 100'000) recorded_at_.clear();
+    auto [it, inserted] = recorded_at_.try_emplace({widget_id, domain}, now_ms);
+    if (inserted) return true;
+    if (now_ms - it->second < kRefresh) return false;
+    it->second = now_ms;
+    return true;
 }
 
 }  // namespace parley::core

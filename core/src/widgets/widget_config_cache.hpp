@@ -5,7 +5,7 @@
 
 #include <memory>
 #include <mutex>
-#include <set>
+#include <map>
 #include <string>
 #include <unordered_map>
 
@@ -19,6 +19,7 @@ struct PublicWidget {
     std::string tenant_name;
     bool tenant_active = true;
     int tenant_rate_limit_per_minute = 0;
+    long long tenant_updated_at = 0;
     JsonObject working_hours;
     std::string body_open, body_closed;  // the JSON response in each working-hours state
     std::string etag_open, etag_closed;
@@ -35,9 +36,12 @@ public:
     std::shared_ptr<const PublicWidget> find(const std::string& key, bool by_site_id = false);
 
     void invalidate(const std::string& public_key);
+    // Drops every widget of a tenant (after its plan, limits or active flag changed).
+    void invalidateTenant(const std::string& tenant_id);
 
-    // True the first time this process sees `domain` for the widget (the caller then records it).
-    bool firstSighting(const std::string& widget_id, const std::string& domain);
+    // True when `domain` should be recorded as an installation of the widget: the first time this process
+    // sees it, and then at most once an hour (to refresh last_seen_at without a write per request).
+    bool dueForRecording(const std::string& widget_id, const std::string& domain, long long now_ms);
 
 private:
     std::shared_ptr<const PublicWidget> build(const Widget& widget);
@@ -45,7 +49,7 @@ private:
     std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<const PublicWidget>> by_key_;
     std::unordered_map<std::string, std::string> site_to_key_;
-    std::set<std::pair<std::string, std::string>> seen_;
+    std::map<std::pair<std::string, std::string>, long long> recorded_at_;
 };
 
 // The public JSON a widget loads: everything in its config plus identity, URLs and open state; no secrets.

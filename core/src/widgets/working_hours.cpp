@@ -34,8 +34,10 @@ bool isOpenAt(const JsonObject& wh, long long now_ms) {
     if (!wh || !wh->optValue<bool>("enabled", false)) return true;
     std::string tz = wh->optValue<std::string>("timezone", "UTC");
     UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<icu::Calendar> cal(
-        icu::Calendar::createInstance(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(tz)), status));
+    // The root locale pins the Gregorian calendar; the process locale (LANG=th_TH, fa_IR, ...) may pick another
+    // whose years and months would never match a "YYYY-MM-DD" holiday.
+    std::unique_ptr<icu::Calendar> cal(icu::Calendar::createInstance(
+        icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(tz)), icu::Locale::getRoot(), status));
     if (U_FAILURE(status)) return true;
     cal->setTime(static_cast<UDate>(now_ms), status);
     int dow = cal->get(UCAL_DAY_OF_WEEK, status);  // 1 = Sunday
