@@ -136,7 +136,7 @@ void Parleyd::start() {
 
 int Parleyd::stop() {
     if (!handle_) return 0;
-    ::kill(handle_->id(), SIGTERM);
+    terminate();
     int code = handle_->wait();
     handle_.reset();
     if (reader_.joinable()) reader_.join();
@@ -152,6 +152,17 @@ void Parleyd::kill9() {
     }
     handle_.reset();
     if (reader_.joinable()) reader_.join();
+}
+
+void Parleyd::terminate() {
+    if (handle_) ::kill(handle_->id(), SIGTERM);
+}
+
+bool Parleyd::waitForOutput(const std::string& text, int seconds) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(seconds),
+                             [&] { return output_.find(text) != std::string::npos || eof_; }) &&
+           output_.find(text) != std::string::npos;
 }
 
 std::string Parleyd::output() const {

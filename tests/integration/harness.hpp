@@ -52,6 +52,10 @@ public:
     int stop();
     // SIGKILL, no goodbye.
     void kill9();
+    // Sends SIGTERM and returns at once (stop() then waits for the exit).
+    void terminate();
+    // Waits until the server's output contains `text`; false after `seconds`.
+    bool waitForOutput(const std::string& text, int seconds = 10);
     bool running() const { return handle_ != nullptr; }
 
     // Runs a parleyd command (migrate, create-admin, ...) against the same config; waits for it.

@@ -17,6 +17,7 @@
 #include <Poco/Util/OptionSet.h>
 
 #include <algorithm>
+#include <csignal>
 #include <iostream>
 #include <sstream>
 
@@ -155,6 +156,14 @@ int ServerApp::main(const std::vector<std::string>& args) {
 }
 
 int ServerApp::serve() {
+    // Block SIGTERM and friends before any thread starts, so every thread inherits the mask and only
+    // waitForTerminationRequest() receives them (otherwise a pool thread takes the default action: death).
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGQUIT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     Poco::Logger& log = Poco::Logger::get("parleyd");
     auto app = openApp(config_, log);
     std::ostringstream migrations;

@@ -50,7 +50,8 @@ void setCookie(RequestContext& ctx, const std::string& name, const std::string& 
 }  // namespace
 
 void registerAuthRoutes(Router& router) {
-    router.add("POST", "/api/v1/auth/login", Guard::public_api, [](RequestContext& ctx) {
+    router.add("POST", "/api/v1/auth/login", Guard::open,  // has its own per-IP limit
+               [](RequestContext& ctx) {
         App& app = ctx.app;
         int wait = app.ip_limiter.hit("login:" + ctx.clientIp(), app.config.rate_limits.login_per_ip_per_minute, nowMs());
         if (wait > 0)
