@@ -1,7 +1,7 @@
 /* Parley widget loader. Embeds: <script src="…/widget/widget.js" data-key="pk_…" async>, or
  * widget.js?id=pk_…, or widget.js then ChatWidget.setup({siteId: "…"}). ?debug=true or data-debug logs steps.
  * Loads the public config from the server it came from, draws a launcher and panel in a Shadow DOM, and offers
- * window.LiveChatWidget: open() close() toggle() isOpen() on(name, fn) off(name, fn) config queue, plus window
+ * window.LiveChatWidget: open({focus}) close() toggle() isOpen() on(name, fn) off(name, fn) config queue, plus window
  * events livechat:ready|opened|closed|error. Failures are reported, never thrown at the host page. */
 (() => {
   'use strict';
@@ -150,7 +150,7 @@ p{margin:16px;white-space:pre-line}.n{margin-top:0;color:#666;font-size:13px}`;
   Object.assign(api, {
     version: '0.1.0',
     config: api.config || null,
-    open: () => setOpen(true),
+    open: (o) => setOpen(true, o && o.focus), // open({focus: true}) also moves focus into the panel
     close: () => setOpen(false),
     toggle: () => setOpen(state === 'ready' ? !isOpen : !wanted),
     isOpen: () => isOpen,
