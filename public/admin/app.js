@@ -159,6 +159,7 @@ function signedOut() {
 function route() {
   if (!state.me) return signedOut();
   if (state.me.user.must_change_password) return showPasswordForm(true);
+  $('change-password-button').hidden = false;
   showView('view-main');
   loadTenants();
 }
@@ -170,6 +171,7 @@ function showPasswordForm(forced) {
     ? 'You signed in with a one-time password. Choose your own password before you continue.'
     : `Change the password of ${state.me.user.email}. Your other sessions will be signed out.`;
   $('password-cancel').hidden = forced;
+  $('change-password-button').hidden = forced;
   showView('view-password');
 }
 

@@ -8,6 +8,7 @@
 
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 
 namespace parley::core {
@@ -34,7 +35,11 @@ RequestContext::RequestContext(Poco::Net::HTTPServerRequest& req, Poco::Net::HTT
 std::string RequestContext::param(const std::string& name, bool must_be_uuid) const {
     auto it = params.find(name);
     std::string value = it == params.end() ? "" : it->second;
-    if (must_be_uuid && !isUuid(value)) throw notFound(name + " '" + value + "' not found");
+    if (must_be_uuid) {
+        if (!isUuid(value)) throw notFound(name + " '" + value + "' not found");
+        // Ids are stored lower-case; PostgreSQL's uuid type would match other cases, SQLite's text would not.
+        value = Poco::toLower(value);
+    }
     return value;
 }
 

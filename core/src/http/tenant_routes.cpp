@@ -45,9 +45,18 @@ void applyPlanFields(const JsonObject& body, Tenant& t) {
         t.rate_limit_per_minute = p->rate_limit_per_minute;
     }
     if (auto limits = optObject(body, "limits")) {
-        if (auto v = optInt(*limits, "max_widgets", 0, 100000)) t.max_widgets = static_cast<int>(*v);
-        if (auto v = optInt(*limits, "max_agents", 0, 100000)) t.max_agents = static_cast<int>(*v);
-        if (auto v = optInt(*limits, "rate_limit_per_minute", 0, 100000000)) t.rate_limit_per_minute = static_cast<int>(*v);
+        // Errors name the full path ("limits.max_widgets"), like config errors do.
+        auto read = [&](const char* name, long long max) {
+            try {
+                return optInt(*limits, name, 0, max);
+            } catch (const ApiError& e) {
+                std::string message = e.what();
+                throw invalidField(std::string("limits.") + name, message.substr(message.find("' ") + 2));
+            }
+        };
+        if (auto v = read("max_widgets", 100000)) t.max_widgets = static_cast<int>(*v);
+        if (auto v = read("max_agents", 100000)) t.max_agents = static_cast<int>(*v);
+        if (auto v = read("rate_limit_per_minute", 100000000)) t.rate_limit_per_minute = static_cast<int>(*v);
     }
     if (auto active = optBool(body, "is_active")) t.is_active = *active;
 }
