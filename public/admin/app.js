@@ -324,25 +324,37 @@ function splitDomains(text) {
   return text.split(/[,\s]+/).map((s) => s.trim()).filter(Boolean);
 }
 
-async function copyText(text, button) {
+// Clipboard API first; the execCommand fallback covers plain http (not a secure context) and refusals.
+function copyWithSelection(text) {
+  const area = h('textarea', { value: text, readOnly: true, className: 'offscreen' });
+  document.body.append(area);
+  area.select();
+  let ok = false;
   try {
-    if (navigator.clipboard && window.isSecureContext) {
-      await navigator.clipboard.writeText(text);
-    } else {
-      // Plain-http fallback (the Clipboard API needs a secure context).
-      const area = h('textarea', { value: text, readOnly: true, className: 'offscreen' });
-      document.body.append(area);
-      area.select();
-      const ok = document.execCommand('copy');
-      area.remove();
-      if (!ok) throw new Error('copy refused');
-    }
-    button.textContent = 'Copied';
-    notice('Snippet copied to the clipboard.');
-    setTimeout(() => (button.textContent = 'Copy'), 2000);
+    ok = document.execCommand('copy');
   } catch {
-    showError('Could not copy automatically: select the snippet and copy it by hand.');
+    ok = false;
   }
+  area.remove();
+  return ok;
+}
+
+async function copyText(text, button) {
+  let ok = false;
+  if (navigator.clipboard && window.isSecureContext) {
+    try {
+      await navigator.clipboard.writeText(text);
+      ok = true;
+    } catch {
+      /* fall back below */
+    }
+  }
+  if (!ok) ok = copyWithSelection(text);
+  button.focus();
+  if (!ok) return showError('Could not copy automatically: select the snippet and copy it by hand.');
+  button.textContent = 'Copied';
+  notice('Snippet copied to the clipboard.');
+  setTimeout(() => (button.textContent = 'Copy'), 2000);
 }
 
 function embedBlock(widget, embed) {

@@ -49,7 +49,7 @@
         if (res.status < 500 && res.status !== 408 && res.status !== 429) break;
       } catch (e) {
         // A refusal of this page's domain lands here too: it carries no CORS header, so it reads as a network error.
-        err = Error(e.name === 'AbortError' ? 'timed out' : 'network error (server down, or domain not allowed)');
+        err = Error(e.name === 'AbortError' ? 'timed out after 10 s' : 'network error (server down, or domain not allowed)');
       } finally {
         clearTimeout(timer);
       }
@@ -139,11 +139,12 @@ p{margin:16px;white-space:pre-line}.n{margin-top:0;color:#666;font-size:13px}`;
     if (!auto) touched = true;
     if (state !== 'ready') return void (wanted = open); // applied once ready
     if (open === isOpen) return;
+    const focusInside = !!ui.root.activeElement; // read before hiding the panel drops its focus
     isOpen = open;
     ui.panel.hidden = !open;
     ui.launcher.setAttribute('aria-expanded', open);
     if (open && byUser) ui.panel.focus();
-    if (!open && (byUser || ui.root.activeElement)) ui.launcher.focus();
+    if (!open && (byUser || focusInside)) ui.launcher.focus();
     emit(open ? 'opened' : 'closed', {});
   }
 

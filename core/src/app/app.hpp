@@ -4,6 +4,7 @@
 #include "app/config.hpp"
 #include "http/metrics.hpp"
 #include "http/rate_limiter.hpp"
+#include "plugin/hooks.hpp"
 
 #include <Poco/Logger.h>
 
@@ -24,6 +25,7 @@ struct App {
     std::unique_ptr<WidgetConfigCache> widget_configs;
     std::unique_ptr<StaticFiles> static_files;
     Metrics metrics;
+    HookRegistry hooks;  // native plugin hooks and Lua rules, dispatched by the pipeline
     RateLimiter ip_limiter;      // per-IP limits on public routes and login
     RateLimiter tenant_limiter;  // per-tenant plan limits (requests per minute)
     long long started_at_ms = 0;
