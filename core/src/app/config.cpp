@@ -198,7 +198,7 @@ std::vector<ConfigKey> buildKeys() {
         PARLEY_KEY(int, "widgets.config_cache_seconds", "", widgets.config_cache_seconds,
                    "How long a node serves a widget config from memory before checking the database."),
         PARLEY_KEY(int, "widgets.config_max_age_seconds", "", widgets.config_max_age_seconds,
-                   "Cache-Control max-age of the public widget config."),
+                   "Cache-Control max-age of the public widget config; 0 means no-cache (revalidate with ETag)."),
         PARLEY_KEY(std::string, "log.level", "PARLEY_LOG_LEVEL", log.level,
                    "fatal, critical, error, warning, notice, information, debug or trace."),
         PARLEY_KEY(bool, "log.access", "PARLEY_ACCESS_LOG", log.access, "One JSON line per HTTP request."),

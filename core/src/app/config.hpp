@@ -53,7 +53,7 @@ struct RateLimitConfig {
 
 struct WidgetConfig {
     int config_cache_seconds = 2;
-    int config_max_age_seconds = 60;
+    int config_max_age_seconds = 0;
 };
 
 struct LogConfig {

@@ -24,12 +24,23 @@ std::string joinDomains(const std::vector<std::string>& domains) {
 std::shared_ptr<const PublicWidget> admit(RequestContext& ctx, const std::string& key, bool by_site_id) {
     // Answers differ by Origin (CORS), so shared caches must key on it even when it is absent.
     ctx.response.set("Vary", "Origin");
-    auto entry = ctx.app.widget_configs->find(key, by_site_id);
-    if (!entry) throw ApiError(404, "widget_not_found", "no widget has the key '" + keyPreview(key) + "'");
-    const Widget& w = entry->widget;
-    if (!w.is_active || !entry->tenant_active)
-        throw ApiError(403, "widget_inactive", "widget '" + keyPreview(w.public_key) + "' is switched off");
     std::string origin = ctx.request.get("Origin", "");
+    // Errors that reveal nothing about which sites are allowed are readable cross-origin, so an embedded
+    // loader can tell "unknown key" from "server down" and say so in the console.
+    auto readable = [&] {
+        if (!origin.empty()) ctx.response.set("Access-Control-Allow-Origin", origin);
+    };
+    auto entry = ctx.app.widget_configs->find(key, by_site_id);
+    if (!entry) {
+        readable();
+        throw ApiError(404, "widget_not_found", std::string("no widget has the ") + (by_site_id ? "site id or key" : "key") +
+                                                    " '" + keyPreview(key) + "'");
+    }
+    const Widget& w = entry->widget;
+    if (!w.is_active || !entry->tenant_active) {
+        readable();
+        throw ApiError(403, "widget_inactive", "widget '" + keyPreview(w.public_key) + "' is switched off");
+    }
     if (!origin.empty() && origin != "null") {
         std::string host = originHost(origin);
         switch (checkOrigin(w.allowed_domains, w.blocked_domains, host)) {
@@ -65,8 +76,10 @@ void registerPublicWidgetRoutes(Router& router) {
         bool open = isOpenAt(entry->working_hours, nowMs());
         const std::string& etag = open ? entry->etag_open : entry->etag_closed;
         ctx.response.set("ETag", etag);
-        ctx.response.set("Cache-Control",
-                         "public, max-age=" + std::to_string(ctx.app.config.widgets.config_max_age_seconds));
+        int max_age = ctx.app.config.widgets.config_max_age_seconds;
+        // max-age 0 (the default): browsers revalidate every load with If-None-Match, so an edit shows at once
+        // and an unchanged config costs a 304.
+        ctx.response.set("Cache-Control", max_age > 0 ? "public, max-age=" + std::to_string(max_age) : "no-cache");
         if (ctx.request.get("If-None-Match", "") == etag) {
             ctx.sendEmpty(304);
             return;
