@@ -73,7 +73,8 @@ int freePort() {
 }
 }  // namespace
 
-Parleyd::Parleyd(const TestDatabase& db, std::map<std::string, std::string> env) : db_(db), env_(std::move(env)) {
+Parleyd::Parleyd(const TestDatabase& db, std::map<std::string, std::string> env, const std::string& config_json)
+    : db_(db), env_(std::move(env)) {
     port_ = freePort();
     std::map<std::string, std::string> defaults = {
         {"PARLEY_DATABASE_URL", db.url()},
@@ -86,8 +87,8 @@ Parleyd::Parleyd(const TestDatabase& db, std::map<std::string, std::string> env)
         {"PARLEY_ACCESS_LOG", "false"},
     };
     for (auto& [k, v] : defaults) env_.emplace(k, v);
-    // An empty config file, so the tests never read the developer's config/parley.json.
-    std::ofstream(db.dataDir() + "/test-config.json") << "{}\n";
+    // A config file of the test's own, so the tests never read the developer's config/parley.json.
+    std::ofstream(db.dataDir() + "/test-config.json") << config_json << "\n";
 }
 
 Parleyd::~Parleyd() {

@@ -43,7 +43,9 @@ struct CommandResult {
 class Parleyd {
 public:
     // `env` adds or overrides PARLEY_* variables for this server (and its commands).
-    explicit Parleyd(const TestDatabase& db, std::map<std::string, std::string> env = {});
+    // `config_json` is written as the server's config file (plugin settings and the like).
+    explicit Parleyd(const TestDatabase& db, std::map<std::string, std::string> env = {},
+                     const std::string& config_json = "{}");
     ~Parleyd();
 
     // Starts `parleyd serve` and waits for its "listening" line (10 s at most; fails the test otherwise).

@@ -5,7 +5,14 @@
 #include "auth/crypto.hpp"
 #include "auth/secret_box.hpp"
 #include "http/static_files.hpp"
+#include "lua/script_engine.hpp"
+#include "jobs/scheduler.hpp"
+#include "plugin/plugin_host.hpp"
+
+#include <Poco/Environment.h>
+#include <Poco/Process.h>
 #include "store/database.hpp"
+#include "store/kv_repository.hpp"
 #include "widgets/widget_config_cache.hpp"
 
 #include <Poco/File.h>
@@ -74,6 +81,12 @@ std::unique_ptr<App> openApp(const Config& config, Poco::Logger& log) {
     app->db = std::make_unique<Database>(config.database);
     app->widget_configs = std::make_unique<WidgetConfigCache>(*app);
     app->static_files = std::make_unique<StaticFiles>(config.server.public_dir);
+    app->kv = std::make_unique<DatabaseKvStore>(*app->db);
+    app->scripts = std::make_unique<ScriptEngine>(scriptEngineOptions(config.lua), app->hooks, app->kv.get(), log);
+    app->plugins = std::make_unique<PluginHost>(*app);
+    app->scheduler = std::make_unique<Scheduler>(*app->db, Poco::Environment::nodeName() + ":" +
+                                                               std::to_string(Poco::Process::id()) + ":" +
+                                                               randomToken(4));
     Database* db = app->db.get();
     long long started = app->started_at_ms;
     app->metrics.addGauge("parley_db_pool_size", "Database connections in the pool.",

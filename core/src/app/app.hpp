@@ -17,6 +17,10 @@ class Database;
 class SecretBox;
 class WidgetConfigCache;
 class StaticFiles;
+class PluginHost;
+class Scheduler;
+class KvStore;
+class ScriptEngine;
 
 struct App {
     Config config;
@@ -24,8 +28,12 @@ struct App {
     std::unique_ptr<SecretBox> secrets;
     std::unique_ptr<WidgetConfigCache> widget_configs;
     std::unique_ptr<StaticFiles> static_files;
+    std::unique_ptr<PluginHost> plugins;
+    std::unique_ptr<Scheduler> scheduler;  // once-per-cluster jobs; started by serve()
     Metrics metrics;
     HookRegistry hooks;  // native plugin hooks and Lua rules, dispatched by the pipeline
+    std::unique_ptr<KvStore> kv;             // parley.kv (and later plugins' key-value store)
+    std::unique_ptr<ScriptEngine> scripts;  // Lua rules under lua.scripts_dir; started by serve()
     RateLimiter ip_limiter;      // per-IP limits on public routes and login
     RateLimiter tenant_limiter;  // per-tenant plan limits (requests per minute)
     long long started_at_ms = 0;

@@ -5,6 +5,7 @@
 #include "auth/password.hpp"
 #include "auth/secret_box.hpp"
 #include "auth/crypto.hpp"
+#include "plugin/plugin_host.hpp"
 #include "store/database.hpp"
 #include "store/migrator.hpp"
 #include "store/row.hpp"
@@ -130,6 +131,20 @@ void seedDemo(App& app, std::ostream& out) {
     } else {
         out << "demo already seeded; admin is " << email
             << " (new one-time password: parleyd reset-password --email=" << email << ")\n";
+    }
+}
+
+void printPluginStatus(App& app, std::ostream& out) {
+    auto list = app.plugins->status();
+    if (list.empty()) {
+        out << "no plugins enabled (plugins.enabled in the config)\n";
+        return;
+    }
+    for (const auto& s : list) {
+        out << s.id << " " << (s.version.empty() ? "?" : s.version) << "  " << s.state;
+        if (s.state == "loaded") out << "  (" << s.hooks << " hooks, " << s.routes << " routes)";
+        else out << ": " << s.reason;
+        out << "\n";
     }
 }
 

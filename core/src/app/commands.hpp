@@ -22,6 +22,9 @@ void resetPassword(App& app, const std::string& email, std::ostream& out);
 // one-time password the first time.
 void seedDemo(App& app, std::ostream& out);
 
+// Prints the plugin host's status table (after loadAll()).
+void printPluginStatus(App& app, std::ostream& out);
+
 // Re-seals every stored secret with the current master key (after rotating it). Prints counts.
 void rewrapSecrets(App& app, std::ostream& out);
 

@@ -199,11 +199,30 @@ std::vector<ConfigKey> buildKeys() {
                    "How long a node serves a widget config from memory before checking the database."),
         PARLEY_KEY(int, "widgets.config_max_age_seconds", "", widgets.config_max_age_seconds,
                    "Cache-Control max-age of the public widget config; 0 means no-cache (revalidate with ETag)."),
+        PARLEY_KEY(bool, "outbound.allow_private_targets", "PARLEY_OUTBOUND_ALLOW_PRIVATE", outbound.allow_private_targets,
+                   "Let plugins' outgoing HTTP reach loopback and private addresses (off: only public ones)."),
+        PARLEY_KEY(std::vector<std::string>, "outbound.allowed_private_hosts", "PARLEY_OUTBOUND_ALLOWED_HOSTS",
+                   outbound.allowed_private_hosts,
+                   "Host names that may resolve to private addresses all the same (an internal CRM, say)."),
         PARLEY_KEY(std::string, "log.level", "PARLEY_LOG_LEVEL", log.level,
                    "fatal, critical, error, warning, notice, information, debug or trace."),
         PARLEY_KEY(bool, "log.access", "PARLEY_ACCESS_LOG", log.access, "One JSON line per HTTP request."),
+        PARLEY_KEY(std::string, "lua.scripts_dir", "PARLEY_LUA_SCRIPTS_DIR", lua.scripts_dir,
+                   "Folder of Lua rules (*.lua, recursively; lib/ holds helpers for parley.import)."),
+        PARLEY_KEY(int, "lua.memory_limit_kib", "PARLEY_LUA_MEMORY_LIMIT_KIB", lua.memory_limit_kib,
+                   "Memory one script file's Lua state may hold."),
+        PARLEY_KEY(int, "lua.instruction_limit", "PARLEY_LUA_INSTRUCTION_LIMIT", lua.instruction_limit,
+                   "Lua instructions (and pattern-matching steps) one call into a rule may run."),
+        PARLEY_KEY(int, "lua.time_limit_ms", "PARLEY_LUA_TIME_LIMIT_MS", lua.time_limit_ms,
+                   "Wall-clock time one call into a rule may take."),
+        PARLEY_KEY(int, "lua.max_failures", "PARLEY_LUA_MAX_FAILURES", lua.max_failures,
+                   "Consecutive failures after which a rule is disabled (0 never disables)."),
+        PARLEY_KEY(int, "lua.reload_interval_ms", "PARLEY_LUA_RELOAD_INTERVAL_MS", lua.reload_interval_ms,
+                   "How often the scripts folder is checked for edited files (0 turns hot reload off)."),
         PARLEY_KEY(std::vector<std::string>, "plugins.enabled", "PARLEY_PLUGINS", plugins.enabled,
-                   "Plugin ids to load from plugins/ (their settings live under plugins.<id>)."),
+                   "Plugin ids to load (their settings live under plugins.<id>)."),
+        PARLEY_KEY(std::vector<std::string>, "plugins.path", "PARLEY_PLUGINS_PATH", plugins.path,
+                   "Folders searched, in order, for <id>/plugin.json and the plugin's library."),
     };
 }
 
@@ -325,6 +344,16 @@ void validateConfig(const Config& config) {
     positive("security.argon2_iterations", config.security.argon2_iterations);
     if (config.security.argon2_memory_kib < 8)
         throw ConfigError("config key 'security.argon2_memory_kib' must be at least 8");
+    if (config.lua.memory_limit_kib < 256)
+        throw ConfigError("config key 'lua.memory_limit_kib' must be at least 256 (got " +
+                          std::to_string(config.lua.memory_limit_kib) + ")");
+    if (config.lua.instruction_limit < 1000)
+        throw ConfigError("config key 'lua.instruction_limit' must be at least 1000 (got " +
+                          std::to_string(config.lua.instruction_limit) + ")");
+    positive("lua.time_limit_ms", config.lua.time_limit_ms);
+    if (config.lua.max_failures < 0) throw ConfigError("config key 'lua.max_failures' must be 0 or more");
+    if (config.lua.reload_interval_ms < 0)
+        throw ConfigError("config key 'lua.reload_interval_ms' must be 0 (off) or more");
     if (config.server.port < 0 || config.server.port > 65535)
         throw ConfigError("config key 'server.port' must be between 0 and 65535");
 }

@@ -56,13 +56,29 @@ struct WidgetConfig {
     int config_max_age_seconds = 0;
 };
 
+struct OutboundConfig {
+    bool allow_private_targets = false;
+    std::vector<std::string> allowed_private_hosts;
+};
+
 struct LogConfig {
     std::string level = "information";
     bool access = true;
 };
 
+// Lua rules under scripts/: where they live and the sandbox's limits (docs/lua-rules.md).
+struct LuaConfig {
+    std::string scripts_dir = "scripts";
+    int memory_limit_kib = 8192;       // per script file (one Lua state each)
+    int instruction_limit = 1000000;   // per call into a rule (VM instructions and pattern-matching steps)
+    int time_limit_ms = 50;            // per call into a rule, wall clock
+    int max_failures = 5;              // consecutive failures before a rule is disabled; 0 never disables
+    int reload_interval_ms = 1000;     // how often the scripts folder is checked for changes; 0 turns it off
+};
+
 struct PluginsConfig {
     std::vector<std::string> enabled;
+    std::vector<std::string> path = {"build/plugins", "/usr/local/lib/parley/plugins"};
     Poco::JSON::Object::Ptr settings;  // plugins.<id>.* as given; validated by the plugin host
 };
 
@@ -73,6 +89,8 @@ struct Config {
     RateLimitConfig rate_limits;
     WidgetConfig widgets;
     LogConfig log;
+    OutboundConfig outbound;
+    LuaConfig lua;
     PluginsConfig plugins;
 
     // The URL browsers use to reach this server, without a trailing slash.

@@ -8,6 +8,10 @@
 #include "http/router.hpp"
 #include "http/routes.hpp"
 #include "http/server.hpp"
+#include "lua/script_engine.hpp"
+#include "lua/transcript.hpp"
+#include "jobs/scheduler.hpp"
+#include "plugin/plugin_host.hpp"
 #include "store/database.hpp"
 
 #include <Poco/Channel.h>
@@ -81,6 +85,9 @@ void ServerApp::printHelp() {
         "  create-admin       create a super admin (--email, optional --password, --name)\n"
         "  reset-password     give a user a new one-time password (--email)\n"
         "  seed-demo          create the demo tenant, admin and widget (once)\n"
+        "  plugins            load the enabled plugins and show which loaded and why others did not\n"
+        "  script test FILE.lua TRANSCRIPT\n"
+        "                     check a Lua rule file against a transcript (offline)\n"
         "  config             print the effective configuration, secrets masked\n"
         "  secrets rewrap     re-seal stored secrets with the current master key\n"
         "  version            print the version\n");
@@ -112,7 +119,7 @@ int ServerApp::main(const std::vector<std::string>& args) {
             return EXIT_OK;
         }
         static const std::vector<std::string> known = {"serve", "migrate", "create-admin", "reset-password",
-                                                       "seed-demo", "secrets"};
+                                                       "seed-demo", "secrets", "plugins", "script"};
         if (std::find(known.begin(), known.end(), command) == known.end()) {
             std::cerr << "parleyd: unknown command '" << command << "' (see parleyd --help)\n";
             return EXIT_USAGE;
@@ -120,6 +127,16 @@ int ServerApp::main(const std::vector<std::string>& args) {
         if (command == "serve") {
             config_ = std::move(config);
             return serve();
+        }
+        if (command == "script") {
+            if (args.size() != 4 || args[1] != "test") {
+                std::cerr << "usage: parleyd script test FILE.lua TRANSCRIPT\n";
+                return EXIT_USAGE;
+            }
+            TranscriptOptions options;
+            options.limits = scriptEngineOptions(config.lua).limits;
+            options.scripts_dir = config.lua.scripts_dir;
+            return runTranscript(args[2], args[3], options, std::cout);  // 0 all matched, 1 differences, 2 unreadable
         }
         auto app = openApp(config, log);
         if (command == "migrate") {
@@ -132,6 +149,10 @@ int ServerApp::main(const std::vector<std::string>& args) {
             runMigrations(*app, std::cout);
             if (command == "create-admin") createAdmin(*app, email_, name_, password_, std::cout);
             else resetPassword(*app, email_, std::cout);
+        } else if (command == "plugins") {
+            runMigrations(*app, std::cout);
+            app->plugins->loadAll();
+            printPluginStatus(*app, std::cout);
         } else if (command == "seed-demo") {
             runMigrations(*app, std::cout);
             seedDemo(*app, std::cout);
@@ -178,6 +199,11 @@ int ServerApp::serve() {
     registerUserRoutes(*router);
     registerWidgetRoutes(*router);
     registerPublicWidgetRoutes(*router);
+    app->plugins->loadAll();
+    registerPluginRoutes(*router);
+    app->scheduler->start();
+    app->scripts->start();
+    registerScriptRoutes(*router);
     HttpServer server(*app, router);
     server.start();
     std::cout << "parleyd listening on http://" << app->config.server.host << ":" << server.port() << std::endl;
@@ -185,6 +211,8 @@ int ServerApp::serve() {
     waitForTerminationRequest();
     log.information("shutting down: finishing in-flight requests");
     server.stop();
+    app->scripts->stop();
+    app->scheduler->stop();
     log.information("stopped");
     return EXIT_OK;
 }

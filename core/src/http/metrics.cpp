@@ -15,6 +15,11 @@ void Metrics::observeRequest(const std::string& method, const std::string& route
         if (seconds <= kBuckets[i]) h.buckets[i]++;
 }
 
+void Metrics::addToCounter(const std::string& name, double value) {
+    std::lock_guard lock(mutex_);
+    counters_[name] += value;
+}
+
 void Metrics::addGauge(const std::string& name, const std::string& help, std::function<double()> read) {
     std::lock_guard lock(mutex_);
     gauges_.push_back({name, help, std::move(read)});
@@ -56,6 +61,7 @@ std::string Metrics::render() const {
             << "parley_http_request_duration_seconds_sum{route=\"" << label << "\"} " << h.sum << "\n"
             << "parley_http_request_duration_seconds_count{route=\"" << label << "\"} " << h.count << "\n";
     }
+    for (const auto& [name, value] : counters_) out << "# TYPE " << name << " counter\n" << name << " " << value << "\n";
     for (const auto& g : gauges_) {
         out << "# HELP " << g.name << " " << g.help << "\n# TYPE " << g.name << " gauge\n"
             << g.name << " " << g.read() << "\n";

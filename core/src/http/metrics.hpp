@@ -16,6 +16,9 @@ public:
     // Records one request: `route` is the pattern ("/api/v1/tenants/{tenant_id}"), never the raw path.
     void observeRequest(const std::string& method, const std::string& route, int status, double seconds);
 
+    // Adds to a free-form counter (plugins' counters): rendered as "<name> <value>".
+    void addToCounter(const std::string& name, double value);
+
     // A gauge computed when /metrics is scraped (pool usage, uptime, connections).
     void addGauge(const std::string& name, const std::string& help, std::function<double()> read);
 
@@ -39,6 +42,7 @@ private:
     std::map<std::tuple<std::string, std::string, int>, unsigned long long> requests_;
     std::map<std::string, Histogram> latency_;
     std::vector<Gauge> gauges_;
+    std::map<std::string, double> counters_;
 };
 
 }  // namespace parley::core

@@ -58,10 +58,17 @@ const Router::Route* Router::match(RequestContext& ctx, bool& path_matched, std:
     const std::string& method = ctx.request.getMethod();
     const Route* found = nullptr;
     for (const auto& r : routes_) {
-        if (r.segments.size() != parts.size()) continue;
+        bool tail = !r.segments.empty() && r.segments.back() == "*";
+        size_t fixed = tail ? r.segments.size() - 1 : r.segments.size();
+        if (tail ? parts.size() < fixed : parts.size() != fixed) continue;
         std::map<std::string, std::string> params;
         bool ok = true;
-        for (size_t i = 0; i < parts.size() && ok; ++i) {
+        if (tail) {  // "*" takes the rest of the path, as "/a/b" ("" when nothing is left)
+            std::string rest;
+            for (size_t i = fixed; i < parts.size(); ++i) rest += "/" + parts[i];
+            params["*"] = rest;
+        }
+        for (size_t i = 0; i < fixed && ok; ++i) {
             const std::string& seg = r.segments[i];
             if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}')
                 ok = !parts[i].empty() && (params[seg.substr(1, seg.size() - 2)] = parts[i], true);
@@ -71,7 +78,7 @@ const Router::Route* Router::match(RequestContext& ctx, bool& path_matched, std:
         if (!ok) continue;
         path_matched = true;
         allowed += (allowed.empty() ? "" : ", ") + r.method;
-        if (!found && (r.method == method || (method == "HEAD" && r.method == "GET"))) {
+        if (!found && (r.method == method || r.method == "*" || (method == "HEAD" && r.method == "GET"))) {
             found = &r;
             ctx.params = std::move(params);
         }

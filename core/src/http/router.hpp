@@ -24,7 +24,8 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
 public:
     explicit Router(App& app) : app_(app) {}
 
-    // Adds a route; `pattern` segments like {tenant_id} become ctx.param("tenant_id").
+    // Adds a route; `pattern` segments like {tenant_id} become ctx.param("tenant_id"); a last segment "*"
+    // takes the rest of the path as ctx.param("*"). Method "*" accepts any method.
     void add(const std::string& method, const std::string& pattern, Guard guard, Handler handler);
 
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;

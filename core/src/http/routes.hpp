@@ -11,5 +11,7 @@ void registerTenantRoutes(Router& router);
 void registerUserRoutes(Router& router);
 void registerWidgetRoutes(Router& router);
 void registerPublicWidgetRoutes(Router& router);
+void registerScriptRoutes(Router& router);
+void registerPluginRoutes(Router& router);
 
 }  // namespace parley::core

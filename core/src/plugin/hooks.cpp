@@ -45,6 +45,7 @@ DispatchResult HookRegistry::dispatch(Event& event) const {
     std::shared_lock lock(mutex_);
     for (const Hook& h : hooks_) {
         if (h.event != event.name && h.event != "*") continue;
+        if (!event.origin.empty() && h.owner == event.origin) continue;  // no one loops on their own output
         bool filter = h.kind == HookKind::filter;
         if (filter && (result.rejected || result.stopped)) continue;
         try {

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -30,7 +31,23 @@ struct HookOutcome {
 struct Event {
     std::string name;    // dotted noun.verb, e.g. "message.inbound"
     JsonObject payload;  // the event's data; its shape per event is in docs/events.md
-    std::string origin;  // who caused it ("" for the core, a plugin id or "lua:<file>"), so no one loops on itself
+    std::string origin;  // who caused it ("" for the core, a plugin id or "lua:<file>"); its own hooks skip it
+
+    // The payload as JSON text, serialized once however many native hooks read it.
+    const std::string& payloadText() const {
+        if (!payload_text_) payload_text_ = toJson(payload);
+        return *payload_text_;
+    }
+    // Replaces the payload (a filter's change), keeping the text it came from.
+    void setPayload(JsonObject object, std::string text) {
+        payload = std::move(object);
+        payload_text_ = std::move(text);
+    }
+    // Call after changing `payload` in place.
+    void payloadChanged() { payload_text_.reset(); }
+
+private:
+    mutable std::optional<std::string> payload_text_;
 };
 
 struct DispatchResult {

@@ -1,10 +1,19 @@
 /* The Parley plugin ABI: the only binary contract between parleyd and a plugin.
  *
- * This header grows in issue #3 (plugin SDK); what is here is stable already:
- * the version numbers a plugin is checked against and the status codes that
- * cross the boundary instead of exceptions. See docs/abi.md for the rules. */
+ * A plugin is a shared library exporting `parley_plugin_load` (and, through PARLEY_PLUGIN_DECLARE_ABI,
+ * `parley_plugin_abi`). At start the host validates the plugin's plugin.json and its configuration, applies
+ * its migrations, loads the library, checks the ABI and calls `parley_plugin_load` once with the host
+ * function table below. Everything the plugin registers (hooks, routes) is recorded against it, so a load
+ * that fails is rolled back whole. Libraries stay loaded until the process exits (no dlclose).
+ *
+ * Rules (docs/abi.md): the table only grows at its end; every struct that crosses starts with its size;
+ * functions return parley_status codes and never throw; strings are UTF-8 and NUL-terminated unless a
+ * length is given. "Since" gives the ABI version a function appeared in. */
 #ifndef PARLEY_PLUGIN_H
 #define PARLEY_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -18,13 +27,186 @@ extern "C" {
 /* Status codes returned by every host and plugin function. Since 1.0. */
 typedef enum parley_status {
     PARLEY_OK = 0,
-    PARLEY_ERR_INVALID_ARGUMENT = 1,
+    PARLEY_ERR_INVALID_ARGUMENT = 1, /* a parameter was malformed; last_error says which */
     PARLEY_ERR_NOT_FOUND = 2,
-    PARLEY_ERR_DENIED = 3,
+    PARLEY_ERR_DENIED = 3,      /* not allowed (e.g. an HTTP target in a private range) */
     PARLEY_ERR_CONFLICT = 4,
-    PARLEY_ERR_UNAVAILABLE = 5,
-    PARLEY_ERR_INTERNAL = 6
+    PARLEY_ERR_UNAVAILABLE = 5, /* not possible now or not offered by this host (e.g. the fake host's SQL) */
+    PARLEY_ERR_INTERNAL = 6,
+    PARLEY_ERR_ABI = 7          /* the plugin and host ABIs do not match */
 } parley_status;
+
+/* Log levels for parley_host_api.log. Since 1.0. */
+enum { PARLEY_LOG_ERROR = 3, PARLEY_LOG_WARNING = 4, PARLEY_LOG_INFO = 6, PARLEY_LOG_DEBUG = 7 };
+
+/* Hook kinds for parley_host_api.hook. Since 1.0. A filter may modify the payload, reject the event or stop
+ * the chain; a notification only observes (and also sees events a filter stopped or rejected). */
+enum { PARLEY_HOOK_FILTER = 0, PARLEY_HOOK_NOTIFICATION = 1 };
+
+/* Route visibility for parley_host_api.route. Since 1.0.
+ * ADMIN:  /api/v1/plugins/<id>/<path>, signed-in callers only; the request carries tenant, role and user.
+ * PUBLIC: /hooks/<id>/<path>, anyone (webhooks); verify signatures over the raw body yourself. */
+enum { PARLEY_ROUTE_ADMIN = 0, PARLEY_ROUTE_PUBLIC = 1 };
+
+/* Opaque handles owned by the host. */
+typedef struct parley_plugin parley_plugin;     /* this plugin, as the host knows it */
+typedef struct parley_event parley_event;       /* one event being dispatched to a hook */
+typedef struct parley_response parley_response; /* the response a route handler fills */
+
+/* One HTTP request to a plugin route. Valid only during the route call. Since 1.0. */
+typedef struct parley_request {
+    uint32_t size;            /* sizeof(parley_request) as the host knows it */
+    const char* method;       /* "GET", "POST", ... */
+    const char* path;         /* the part after the plugin's prefix, starting with "/" */
+    const char* query;        /* raw query string without "?", "" when none */
+    const char* body;         /* raw body bytes (not NUL-terminated for binary bodies) */
+    size_t body_size;
+    const char* tenant_id;    /* ADMIN routes: the tenant named by the X-Parley-Tenant header or ?tenant=,
+                                 when the caller may act in it; "" otherwise */
+    const char* role;         /* ADMIN routes: "super_admin", "client_admin", "client_user", "agent" or "" */
+    const char* user_id;      /* ADMIN routes: the caller; "" on PUBLIC routes */
+    const char* client_ip_hash; /* keyed hash of the caller's address */
+} parley_request;
+
+/* A hook: called for each event it registered for. Return PARLEY_OK, or an error status (the host logs it
+ * with last_error and carries on with the next hook). Called on any worker thread. Since 1.0. */
+typedef int (*parley_hook_fn)(void* user_data, parley_event* event);
+
+/* A route handler: fill `response` through the host functions. Returning an error status without having
+ * responded gives the caller a 500 JSON error. Called on any HTTP worker thread. Since 1.0. */
+typedef int (*parley_route_fn)(void* user_data, const parley_request* request, parley_response* response);
+
+/* An outgoing HTTP request made through the host (parley_host_api.http). Since 1.0. */
+typedef struct parley_http_request {
+    uint32_t size;             /* sizeof(parley_http_request) */
+    const char* method;        /* "GET", "POST", ... */
+    const char* url;           /* http:// or https:// */
+    const char* headers;       /* "Name: value" lines separated by "\n", or NULL */
+    const char* body;          /* may be NULL */
+    size_t body_size;
+    int timeout_ms;            /* per attempt; 0 means 10 s; capped by the host */
+    size_t max_response_bytes; /* 0 means 1 MiB; a larger body fails the request */
+    int retries;               /* extra attempts on connection errors, 429 and 5xx, with back-off (at most 5) */
+} parley_http_request;
+
+/* Its response; the strings stay valid until the plugin's next host call on this thread. Since 1.0. */
+typedef struct parley_http_response {
+    uint32_t size;        /* sizeof(parley_http_response) */
+    int status;           /* HTTP status */
+    const char* headers;  /* "Name: value" lines separated by "\n" */
+    const char* body;
+    size_t body_size;
+} parley_http_response;
+
+/* A scheduled job (parley_host_api.schedule). Return PARLEY_OK, or an error status with set_error. */
+typedef int (*parley_job_fn)(void* user_data);
+
+/* The host function table. Every function may be called from any thread unless it says otherwise.
+ * Strings the host returns stay valid until the next call to the host from the same thread: copy them. */
+typedef struct parley_host_api {
+    uint32_t abi_major; /* PARLEY_ABI_MAJOR of the host */
+    uint32_t abi_minor; /* PARLEY_ABI_MINOR of the host */
+    uint32_t size;      /* sizeof(parley_host_api) as the host knows it: fields past it do not exist */
+
+    /* Since 1.0. The message of the last error on this thread, "" when none. */
+    const char* (*last_error)(void);
+
+    /* Since 1.0. Writes one line to the server log, tagged with the plugin id. */
+    void (*log)(parley_plugin* plugin, int level, const char* message);
+
+    /* Since 1.0. The plugin's configuration as a JSON object, validated against plugin.json with defaults
+     * filled in. Valid for the plugin's whole life. */
+    const char* (*config)(parley_plugin* plugin);
+
+    /* Since 1.0. Registers `fn` for `event` ("message.inbound", ... or "*"); lower `priority` runs first,
+     * ties in plugin-id order. Call only from parley_plugin_load. */
+    int (*hook)(parley_plugin* plugin, const char* event, int priority, int kind, parley_hook_fn fn,
+                void* user_data);
+
+    /* Since 1.0. Registers a route: `method` ("GET", "POST", ...) and `path` relative to the plugin's prefix
+     * ("/items", "/items/{id}"). Call only from parley_plugin_load. */
+    int (*route)(parley_plugin* plugin, const char* method, const char* path, int visibility,
+                 parley_route_fn fn, void* user_data);
+
+    /* Since 1.0. The event's name, its payload as JSON text, and who caused it ("" = the core). */
+    const char* (*event_name)(const parley_event* event);
+    const char* (*event_payload)(const parley_event* event);
+    const char* (*event_origin)(const parley_event* event);
+    /* Since 1.0. Filters only: replaces the payload (a JSON object) for the hooks after this one. */
+    int (*event_set_payload)(parley_event* event, const char* json);
+    /* Since 1.0. Asks the host to act after the chain: {"type": "reply", "text": ...} etc. (docs/events.md). */
+    int (*event_add_action)(parley_event* event, const char* json);
+    /* Since 1.0. Filters only: rejects the event (the caller gets a 4xx with `reason`, nothing is stored). */
+    int (*event_reject)(parley_event* event, const char* reason);
+    /* Since 1.0. Filters only: stops the chain; later filters do not run, the event proceeds. */
+    int (*event_stop)(parley_event* event, const char* reason);
+
+    /* Since 1.0. A request header by name (case-insensitive), or NULL. */
+    const char* (*request_header)(const parley_request* request, const char* name);
+    /* Since 1.0. Sets a response header. Call before respond. */
+    int (*response_header)(parley_response* response, const char* name, const char* value);
+    /* Since 1.0. Sends the response. Call once. */
+    int (*respond)(parley_response* response, int status, const char* content_type, const char* body,
+                   size_t body_size);
+
+    /* Since 1.0. Runs one parameterized statement (placeholders :1, :2, ... bound from `params_json`, a JSON
+     * array of strings, numbers, booleans and nulls). Inside a hook dispatched within a host transaction the
+     * statement joins it. `rows_json` (may be NULL) receives a JSON array of row objects. Tables should be
+     * the plugin's own, prefixed with its id. */
+    int (*sql)(parley_plugin* plugin, const char* statement, const char* params_json, const char** rows_json);
+
+    /* Since 1.0. A durable key-value store private to the plugin. kv_get gives NULL (and
+     * PARLEY_ERR_NOT_FOUND) for an absent key. Values are at most 64 KiB. */
+    int (*kv_get)(parley_plugin* plugin, const char* key, const char** value);
+    int (*kv_set)(parley_plugin* plugin, const char* key, const char* value);
+    int (*kv_delete)(parley_plugin* plugin, const char* key);
+
+    /* Since 1.0. Emits an event (a JSON object payload) to every hook but this plugin's own. */
+    int (*emit)(parley_plugin* plugin, const char* event, const char* payload_json);
+
+    /* Since 1.0. Encrypts a secret for storage with the host's master key (AES-256-GCM), bound to `context`
+     * (e.g. "whatsapp:number:<id>"), and opens it again. */
+    int (*seal)(parley_plugin* plugin, const char* plaintext, const char* context, const char** sealed);
+    int (*open)(parley_plugin* plugin, const char* sealed, const char* context, const char** plaintext);
+
+    /* Since 1.0. Adds `value` to the counter parley_plugin_<id>_<name>_total on /metrics. */
+    int (*count)(parley_plugin* plugin, const char* name, double value);
+
+    /* Since 1.0. Sets the message the host reports with the error status this plugin's current call (load,
+     * hook or route) returns. */
+    void (*set_error)(const char* message);
+
+    /* Since 1.0. Sends an HTTP request through the host: timeouts, retries, a response size cap, and no
+     * loopback or private-range targets unless the operator allows them (PARLEY_ERR_DENIED). Blocks the
+     * calling thread; call it from routes, hooks that can afford it, or jobs. */
+    int (*http)(parley_plugin* plugin, const parley_http_request* request, parley_http_response* response);
+
+    /* Since 1.0. Runs `fn` every `interval_seconds` (at least 1), once per cluster however many nodes run:
+     * nodes claim each run through the database. A run that fails is logged and retried at the next interval.
+     * Call only from parley_plugin_load. */
+    int (*schedule)(parley_plugin* plugin, const char* name, int interval_seconds, parley_job_fn fn,
+                    void* user_data);
+} parley_host_api;
+
+/* The entry point every plugin exports. Register hooks and routes here and return PARLEY_OK; any other
+ * status (with last_error set via the SDK) disables the plugin and rolls back what it registered. */
+typedef int (*parley_plugin_load_fn)(const parley_host_api* api, parley_plugin* plugin);
+#define PARLEY_PLUGIN_LOAD_SYMBOL "parley_plugin_load"
+
+/* The ABI a plugin was built against, exported as `parley_plugin_abi` (major << 16 | minor). */
+typedef uint32_t (*parley_plugin_abi_fn)(void);
+#define PARLEY_PLUGIN_ABI_SYMBOL "parley_plugin_abi"
+
+#ifdef __cplusplus
+#define PARLEY_EXTERN_C extern "C"
+#else
+#define PARLEY_EXTERN_C
+#endif
+#define PARLEY_EXPORT __attribute__((visibility("default")))
+#define PARLEY_PLUGIN_DECLARE_ABI                                                          \
+    PARLEY_EXTERN_C PARLEY_EXPORT uint32_t parley_plugin_abi(void) {                        \
+        return ((uint32_t)PARLEY_ABI_MAJOR << 16) | (uint32_t)PARLEY_ABI_MINOR;             \
+    }
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,365 @@
+// The host function table: each entry checks its arguments, catches everything, and reports by status code.
+#include "app/app.hpp"
+#include "app/errors.hpp"
+#include "auth/principal.hpp"
+#include "auth/secret_box.hpp"
+#include "http/request_context.hpp"
+#include "net/outbound_http.hpp"
+#include "plugin/loaded_plugin.hpp"
+#include "store/database.hpp"
+#include "store/row.hpp"
+
+#include <Poco/String.h>
+
+#include <cstring>
+#include <deque>
+#include <sstream>
+
+namespace parley::core {
+namespace {
+
+thread_local std::string t_host_error;    // last_error(): why the last host call failed
+thread_local std::string t_plugin_error;  // set_error(): why the plugin's current call failed
+thread_local std::string t_scratch;       // strings returned to the plugin, valid until its next call
+thread_local soci::session* t_transaction = nullptr;
+
+int fail(int status, const std::string& message) {
+    t_host_error = message;
+    return status;
+}
+
+App& appOf(parley_plugin* p) { return p->host->app(); }
+
+// Runs a host function body, mapping exceptions to status codes (nothing may unwind into the plugin).
+template <typename Body>
+int guard(Body&& body) {
+    t_host_error.clear();
+    try {
+        return body();
+    } catch (const ApiError& e) {
+        return fail(e.status() == 404 ? PARLEY_ERR_NOT_FOUND : PARLEY_ERR_INVALID_ARGUMENT, e.what());
+    } catch (const std::exception& e) {
+        return fail(PARLEY_ERR_INTERNAL, e.what());
+    } catch (...) {
+        return fail(PARLEY_ERR_INTERNAL, "unknown error");
+    }
+}
+
+template <typename T>
+bool missing(T* p) {
+    return p == nullptr;
+}
+
+// Binds JSON parameters to a statement and, for statements that return rows, collects them as JSON.
+std::string runSql(soci::session& sql, const std::string& statement, const std::string& params_json) {
+    auto params = parseJson(params_json.empty() ? "[]" : params_json);
+    if (params.type() != typeid(Poco::JSON::Array::Ptr))
+        throw std::invalid_argument("params must be a JSON array");
+    std::deque<std::string> strings;
+    std::deque<long long> ints;
+    std::deque<double> doubles;
+    std::deque<soci::indicator> indicators;
+    soci::statement st(sql);
+    for (const auto& v : *params.extract<Poco::JSON::Array::Ptr>()) {
+        if (v.isEmpty()) {
+            strings.emplace_back();
+            indicators.push_back(soci::i_null);
+            st.exchange(soci::use(strings.back(), indicators.back()));
+        } else if (v.isBoolean()) {
+            ints.push_back(v.extract<bool>() ? 1 : 0);
+            st.exchange(soci::use(ints.back()));
+        } else if (v.isInteger()) {
+            ints.push_back(v.convert<long long>());
+            st.exchange(soci::use(ints.back()));
+        } else if (v.isNumeric()) {
+            doubles.push_back(v.convert<double>());
+            st.exchange(soci::use(doubles.back()));
+        } else if (v.isString()) {
+            strings.push_back(v.extract<std::string>());
+            st.exchange(soci::use(strings.back()));
+        } else {
+            throw std::invalid_argument("params may hold only strings, numbers, booleans and nulls");
+        }
+    }
+    std::string head = Poco::toUpper(Poco::trimLeft(statement).substr(0, 6));
+    bool returns_rows = head.rfind("SELECT", 0) == 0 || head.rfind("WITH", 0) == 0 ||
+                        Poco::toUpper(statement).find("RETURNING") != std::string::npos;
+    JsonArray rows = jsonArray();
+    soci::row row;
+    if (returns_rows) st.exchange(soci::into(row));
+    st.alloc();
+    st.prepare(statement);
+    st.define_and_bind();
+    bool got = st.execute(returns_rows);
+    while (returns_rows && got) {
+        JsonObject o = jsonObject();
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            const auto& props = row.get_properties(i);
+            if (rowIsNull(row, i)) o->set(props.get_name(), Poco::Dynamic::Var());
+            else if (props.get_data_type() == soci::dt_integer || props.get_data_type() == soci::dt_long_long)
+                o->set(props.get_name(), static_cast<Poco::Int64>(rowInt(row, i)));
+            else if (props.get_data_type() == soci::dt_double)
+                o->set(props.get_name(), row.get<double>(i));
+            else
+                o->set(props.get_name(), rowText(row, i));
+        }
+        rows->add(o);
+        got = st.fetch();
+    }
+    return toJson(rows);
+}
+
+const parley_host_api kApi = [] {
+    parley_host_api api{};
+    api.abi_major = PARLEY_ABI_MAJOR;
+    api.abi_minor = PARLEY_ABI_MINOR;
+    api.size = sizeof(parley_host_api);
+    api.last_error = [] { return t_host_error.c_str(); };
+    api.log = [](parley_plugin* p, int level, const char* message) {
+        if (missing(p) || missing(message)) return;
+        std::string line = "[" + p->plugin->manifest.id + "] " + message;
+        Poco::Logger& log = *appOf(p).log;
+        if (level <= PARLEY_LOG_ERROR) log.error(line);
+        else if (level == PARLEY_LOG_WARNING) log.warning(line);
+        else if (level >= PARLEY_LOG_DEBUG) log.debug(line);
+        else log.information(line);
+    };
+    api.config = [](parley_plugin* p) { return p ? p->plugin->config_text.c_str() : "{}"; };
+    api.hook = [](parley_plugin* p, const char* event, int priority, int kind, parley_hook_fn fn, void* user) {
+        if (missing(p) || missing(event) || missing(fn)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "hook: null argument");
+        if (!p->plugin->loading) return fail(PARLEY_ERR_DENIED, "hooks can be registered only in parley_plugin_load");
+        if (kind != PARLEY_HOOK_FILTER && kind != PARLEY_HOOK_NOTIFICATION)
+            return fail(PARLEY_ERR_INVALID_ARGUMENT, "hook: kind must be PARLEY_HOOK_FILTER or PARLEY_HOOK_NOTIFICATION");
+        p->plugin->hooks.push_back({event, priority, kind, fn, user});
+        return static_cast<int>(PARLEY_OK);
+    };
+    api.route = [](parley_plugin* p, const char* method, const char* path, int visibility, parley_route_fn fn,
+                   void* user) {
+        if (missing(p) || missing(method) || missing(path) || missing(fn))
+            return fail(PARLEY_ERR_INVALID_ARGUMENT, "route: null argument");
+        if (!p->plugin->loading) return fail(PARLEY_ERR_DENIED, "routes can be registered only in parley_plugin_load");
+        if (path[0] != '/') return fail(PARLEY_ERR_INVALID_ARGUMENT, std::string("route path must start with '/': ") + path);
+        if (visibility != PARLEY_ROUTE_ADMIN && visibility != PARLEY_ROUTE_PUBLIC)
+            return fail(PARLEY_ERR_INVALID_ARGUMENT, "route: visibility must be PARLEY_ROUTE_ADMIN or PARLEY_ROUTE_PUBLIC");
+        p->plugin->routes.push_back({Poco::toUpper(std::string(method)), path, visibility, fn, user});
+        return static_cast<int>(PARLEY_OK);
+    };
+    api.event_name = [](const parley_event* e) { return e->event->name.c_str(); };
+    api.event_payload = [](const parley_event* e) { return e->event->payloadText().c_str(); };
+    api.event_origin = [](const parley_event* e) { return e->event->origin.c_str(); };
+    api.event_set_payload = [](parley_event* e, const char* json) {
+        if (!e->filter) return fail(PARLEY_ERR_DENIED, "notifications cannot modify the payload");
+        return guard([&] {
+            std::string text = json ? json : "";
+            e->event->setPayload(parseJsonObject(text, 64), text);
+            return static_cast<int>(PARLEY_OK);
+        });
+    };
+    api.event_add_action = [](parley_event* e, const char* json) {
+        return guard([&] {
+            e->outcome.actions.push_back(parseJsonObject(json ? json : "", 64));
+            return static_cast<int>(PARLEY_OK);
+        });
+    };
+    api.event_reject = [](parley_event* e, const char* reason) {
+        if (!e->filter) return fail(PARLEY_ERR_DENIED, "notifications cannot reject an event");
+        e->outcome.verdict = HookOutcome::reject;
+        e->outcome.reason = reason ? reason : "";
+        return static_cast<int>(PARLEY_OK);
+    };
+    api.event_stop = [](parley_event* e, const char* reason) {
+        if (!e->filter) return fail(PARLEY_ERR_DENIED, "notifications cannot stop the chain");
+        e->outcome.verdict = HookOutcome::stop;
+        e->outcome.reason = reason ? reason : "";
+        return static_cast<int>(PARLEY_OK);
+    };
+    api.request_header = [](const parley_request* r, const char* name) -> const char* {
+        if (missing(r) || missing(name)) return nullptr;
+        // The request handed to the plugin is the first member of a PluginRequest, which knows its context.
+        const auto* full = reinterpret_cast<const PluginRequest*>(r);
+        if (!full->ctx->request.has(name)) return nullptr;
+        static thread_local std::string value;
+        value = full->ctx->request.get(name);
+        return value.c_str();
+    };
+    api.response_header = [](parley_response* w, const char* name, const char* value) {
+        if (missing(name) || missing(value)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "response_header: null argument");
+        w->ctx->response.set(name, value);
+        return static_cast<int>(PARLEY_OK);
+    };
+    api.respond = [](parley_response* w, int status, const char* type, const char* body, size_t size) {
+        if (w->responded) return fail(PARLEY_ERR_CONFLICT, "respond was already called");
+        if (status < 100 || status > 599) return fail(PARLEY_ERR_INVALID_ARGUMENT, "respond: status out of range");
+        return guard([&] {
+            w->ctx->sendRaw(status, type ? type : "application/octet-stream", std::string(body ? body : "", size));
+            w->responded = true;
+            return static_cast<int>(PARLEY_OK);
+        });
+    };
+    api.sql = [](parley_plugin* p, const char* statement, const char* params, const char** rows) {
+        if (rows) *rows = nullptr;
+        if (missing(p) || missing(statement)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "sql: null argument");
+        return guard([&] {
+            std::string result;
+            if (t_transaction) {
+                result = runSql(*t_transaction, statement, params ? params : "[]");
+            } else {
+                result = appOf(p).db->read(
+                    [&](soci::session& sql) { return runSql(sql, statement, params ? params : "[]"); });
+            }
+            t_scratch = std::move(result);
+            if (rows) *rows = t_scratch.c_str();
+            return static_cast<int>(PARLEY_OK);
+        });
+    };
+    api.kv_get = [](parley_plugin* p, const char* key, const char** value) {
+        *value = nullptr;
+        if (missing(p) || missing(key)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "kv_get: null argument");
+        return guard([&] {
+            std::string owner = "plugin:" + p->plugin->manifest.id, k = key, v;
+            soci::indicator ind = soci::i_null;
+            bool found = appOf(p).db->read([&](soci::session& sql) {
+                sql << "SELECT value FROM kv_store WHERE owner = :o AND key = :k", soci::use(owner), soci::use(k),
+                    soci::into(v, ind);
+                return sql.got_data();
+            });
+            if (!found) return fail(PARLEY_ERR_NOT_FOUND, "no value for key '" + k + "'");
+            t_scratch = v;
+            *value = t_scratch.c_str();
+            return static_cast<int>(PARLEY_OK);
+        });
+    };
+    api.kv_set = [](parley_plugin* p, const char* key, const char* value) {
+        if (missing(p) || missing(key) || missing(value)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "kv_set: null argument");
+        if (std::strlen(value) > 65536) return fail(PARLEY_ERR_INVALID_ARGUMENT, "kv_set: value is over 64 KiB");
+        if (std::strlen(key) > 200) return fail(PARLEY_ERR_INVALID_ARGUMENT, "kv_set: key is over 200 bytes");
+        return guard([&] {
+            std::string owner = "plugin:" + p->plugin->manifest.id, k = key, v = value;
+            long long now = nowMs();
+            appOf(p).db->write([&](soci::session& sql) {
+                sql << "INSERT INTO kv_store (owner, key, value, updated_at) VALUES (:o, :k, :v, :t) "
+                       "ON CONFLICT (owner, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    soci::use(owner), soci::use(k), soci::use(v), soci::use(now);
+            });
+            return static_cast<int>(PARLEY_OK);
+        });
+    };
+    api.kv_delete = [](parley_plugin* p, const char* key) {
+        if (missing(p) || missing(key)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "kv_delete: null argument");
+        return guard([&] {
+            std::string owner = "plugin:" + p->plugin->manifest.id, k = key;
+            appOf(p).db->write([&](soci::session& sql) {
+                sql << "DELETE FROM kv_store WHERE owner = :o AND key = :k", soci::use(owner), soci::use(k);
+            });
+            return static_cast<int>(PARLEY_OK);
+        });
+    };
+    api.emit = [](parley_plugin* p, const char* event, const char* payload) {
+        if (missing(p) || missing(event)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "emit: null argument");
+        return guard([&] {
+            Event e;
+            e.name = event;
+            e.payload = parseJsonObject(payload ? payload : "{}", 64);
+            e.origin = p->plugin->manifest.id;
+            DispatchResult result = appOf(p).hooks.dispatch(e);
+            for (const auto& failure : result.failures) {
+                appOf(p).log->error("hook failed on " + e.name + ": " + failure);
+                appOf(p).metrics.addToCounter("parley_hook_failures_total", 1);
+            }
+            return static_cast<int>(PARLEY_OK);
+        });
+    };
+    api.seal = [](parley_plugin* p, const char* plaintext, const char* context, const char** sealed) {
+        *sealed = nullptr;
+        if (missing(p) || missing(plaintext) || missing(context)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "seal: null argument");
+        return guard([&] {
+            t_scratch = appOf(p).secrets->seal(plaintext, "plugin:" + p->plugin->manifest.id + ":" + context);
+            *sealed = t_scratch.c_str();
+            return static_cast<int>(PARLEY_OK);
+        });
+    };
+    api.open = [](parley_plugin* p, const char* sealed, const char* context, const char** plaintext) {
+        *plaintext = nullptr;
+        if (missing(p) || missing(sealed) || missing(context)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "open: null argument");
+        return guard([&] {
+            try {
+                t_scratch = appOf(p).secrets->open(sealed, "plugin:" + p->plugin->manifest.id + ":" + context);
+            } catch (const std::runtime_error& e) {
+                return fail(PARLEY_ERR_INVALID_ARGUMENT, e.what());
+            }
+            *plaintext = t_scratch.c_str();
+            return static_cast<int>(PARLEY_OK);
+        });
+    };
+    api.count = [](parley_plugin* p, const char* name, double value) {
+        if (missing(p) || missing(name)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "count: null argument");
+        appOf(p).metrics.addToCounter("parley_plugin_" + p->plugin->manifest.id + "_" + name + "_total", value);
+        return static_cast<int>(PARLEY_OK);
+    };
+    api.set_error = [](const char* message) { t_plugin_error = message ? message : ""; };
+    api.http = [](parley_plugin* p, const parley_http_request* r, parley_http_response* out) {
+        if (missing(p) || missing(r) || missing(out) || missing(r->method) || missing(r->url))
+            return fail(PARLEY_ERR_INVALID_ARGUMENT, "http: null argument");
+        return guard([&] {
+            OutboundRequest req;
+            req.method = Poco::toUpper(std::string(r->method));
+            req.url = r->url;
+            if (r->body) req.body.assign(r->body, r->body_size);
+            if (r->timeout_ms > 0) req.timeout_ms = r->timeout_ms;
+            if (r->max_response_bytes > 0) req.max_response_bytes = r->max_response_bytes;
+            req.retries = r->retries;
+            if (r->headers) {
+                std::istringstream lines(r->headers);
+                for (std::string line; std::getline(lines, line);) {
+                    auto colon = line.find(':');
+                    if (colon == std::string::npos) continue;
+                    req.headers.emplace_back(Poco::trim(line.substr(0, colon)), Poco::trim(line.substr(colon + 1)));
+                }
+            }
+            const auto& cfg = appOf(p).config.outbound;
+            OutboundPolicy policy;
+            policy.allow_private_targets = cfg.allow_private_targets;
+            policy.allowed_hosts = cfg.allowed_private_hosts;
+            OutboundResponse resp;
+            try {
+                resp = sendOutbound(req, policy);
+            } catch (const OutboundRefused& e) {
+                return fail(e.denied() ? PARLEY_ERR_DENIED : PARLEY_ERR_INVALID_ARGUMENT, e.what());
+            } catch (const std::runtime_error& e) {
+                return fail(PARLEY_ERR_UNAVAILABLE, e.what());
+            }
+            static thread_local std::string headers, body;
+            headers.clear();
+            for (const auto& [k, v] : resp.headers) headers += k + ": " + v + "\n";
+            body = std::move(resp.body);
+            out->status = resp.status;
+            out->headers = headers.c_str();
+            out->body = body.data();
+            out->body_size = body.size();
+            appOf(p).metrics.addToCounter("parley_plugin_http_requests_total", 1);
+            return static_cast<int>(PARLEY_OK);
+        });
+    };
+    api.schedule = [](parley_plugin* p, const char* name, int interval_seconds, parley_job_fn fn, void* user) {
+        if (missing(p) || missing(name) || missing(fn)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "schedule: null argument");
+        if (!p->plugin->loading) return fail(PARLEY_ERR_DENIED, "jobs can be scheduled only in parley_plugin_load");
+        if (interval_seconds < 1) return fail(PARLEY_ERR_INVALID_ARGUMENT, "schedule: interval_seconds must be at least 1");
+        p->plugin->jobs.push_back({name, interval_seconds, fn, user});
+        return static_cast<int>(PARLEY_OK);
+    };
+    return api;
+}();
+
+}  // namespace
+
+const parley_host_api* hostApi() { return &kApi; }
+
+void clearPluginError() { t_plugin_error.clear(); }
+std::string pluginError() { return t_plugin_error; }
+
+PluginTransactionScope::PluginTransactionScope(soci::session& session) : previous_(t_transaction) {
+    t_transaction = &session;
+}
+PluginTransactionScope::~PluginTransactionScope() { t_transaction = previous_; }
+
+}  // namespace parley::core

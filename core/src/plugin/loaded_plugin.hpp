@@ -1,0 +1,70 @@
+// One loaded plugin as the host keeps it: its handle, manifest, config, and what it registered.
+#pragma once
+
+#include "plugin/hooks.hpp"
+#include "plugin/plugin_host.hpp"
+
+#include <string>
+#include <vector>
+
+// The opaque handle a plugin receives; it points back to the host's record of the plugin.
+struct parley_plugin {
+    parley::core::PluginHost* host = nullptr;
+    parley::core::PluginHost::Loaded* plugin = nullptr;
+};
+
+// What a hook's event handle carries: the core event, whether this hook may change it, and its outcome.
+struct parley_event {
+    parley::core::Event* event;
+    bool filter;
+    parley::core::HookOutcome outcome;
+};
+
+// What a route's response handle carries.
+struct parley_response {
+    parley::core::RequestContext* ctx;
+    bool responded = false;
+};
+
+namespace parley::core {
+
+struct PluginHost::Loaded {
+    struct Hook {
+        std::string event;
+        int priority;
+        int kind;
+        parley_hook_fn fn;
+        void* user;
+    };
+
+    parley_plugin handle;
+    PluginManifest manifest;
+    std::string config_text;
+    bool loading = false;  // hooks and routes may be registered only while loading
+    std::vector<Hook> hooks;
+    std::vector<PluginRoute> routes;
+    struct Job {
+        std::string name;
+        int interval_seconds;
+        parley_job_fn fn;
+        void* user;
+    };
+    std::vector<Job> jobs;
+
+    // Makes the recorded hooks live in the registry (after a successful load, all at once).
+    void publishHooks(HookRegistry& registry);
+    // Serves a request under the plugin's prefix.
+    void serve(RequestContext& ctx, int visibility);
+};
+
+// The request given to a plugin route: the ABI struct first, so the host can find its context again.
+struct PluginRequest {
+    parley_request request;
+    RequestContext* ctx;
+};
+
+// The message a plugin set for its current call (via set_error), per thread.
+void clearPluginError();
+std::string pluginError();
+
+}  // namespace parley::core

@@ -1,0 +1,320 @@
+// Header-only C++ wrapper over plugin.h: short plugins, and no exception ever crosses the ABI.
+//
+//   #include <parley/sdk.hpp>
+//   PARLEY_PLUGIN(load) {                       // load(parley::Plugin& p) is called once at start
+//       p.on("message.inbound", 100, parley::Filter, [](parley::Event& e) { ... });
+//       p.route("GET", "/hello", parley::Admin, [](const parley::Request& r, parley::Response& w) {
+//           w.json(200, R"({"hello":"world"})");
+//       });
+//   }
+//
+// The SDK depends on the C++ standard library only; JSON arrives and leaves as text so a plugin can use
+// any JSON library. Every callback runs under try/catch: an exception becomes an error status with its
+// message, never a crash of the host.
+#pragma once
+
+#include "parley/plugin.h"
+
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace parley {
+
+// Thrown by SDK calls when the host answers with an error status; carries the status and the host's message.
+class Error : public std::runtime_error {
+public:
+    Error(int status, const std::string& message) : std::runtime_error(message), status_(status) {}
+    int status() const { return status_; }
+
+private:
+    int status_;
+};
+
+enum HookKind { Filter = PARLEY_HOOK_FILTER, Notification = PARLEY_HOOK_NOTIFICATION };
+enum Visibility { Admin = PARLEY_ROUTE_ADMIN, Public = PARLEY_ROUTE_PUBLIC };
+
+// One event passed to a hook.
+class Event {
+public:
+    Event(const parley_host_api* api, parley_event* e) : api_(api), e_(e) {}
+    std::string name() const { return api_->event_name(e_); }
+    std::string payload() const { return api_->event_payload(e_); }  // a JSON object
+    std::string origin() const { return api_->event_origin(e_); }
+    void setPayload(const std::string& json) { check(api_->event_set_payload(e_, json.c_str())); }
+    void addAction(const std::string& json) { check(api_->event_add_action(e_, json.c_str())); }
+    void reject(const std::string& reason) { check(api_->event_reject(e_, reason.c_str())); }
+    void stop(const std::string& reason) { check(api_->event_stop(e_, reason.c_str())); }
+
+private:
+    void check(int status) const {
+        if (status != PARLEY_OK) throw Error(status, api_->last_error());
+    }
+    const parley_host_api* api_;
+    parley_event* e_;
+};
+
+// A request to a plugin route.
+class Request {
+public:
+    Request(const parley_host_api* api, const parley_request* r) : api_(api), r_(r) {}
+    std::string method() const { return r_->method; }
+    std::string path() const { return r_->path; }
+    std::string query() const { return r_->query; }
+    std::string_view body() const { return {r_->body, r_->body_size}; }
+    std::string tenantId() const { return r_->tenant_id; }
+    std::string role() const { return r_->role; }
+    std::string userId() const { return r_->user_id; }
+    std::string clientIpHash() const { return r_->client_ip_hash; }
+    std::optional<std::string> header(const std::string& name) const {
+        const char* v = api_->request_header(r_, name.c_str());
+        if (!v) return std::nullopt;
+        return std::string(v);
+    }
+    // A query-string parameter, not URL-decoded beyond '+' and %XX.
+    std::optional<std::string> param(const std::string& name) const;
+    const parley_request* raw() const { return r_; }
+
+private:
+    const parley_host_api* api_;
+    const parley_request* r_;
+};
+
+// The response a route fills once.
+class Response {
+public:
+    Response(const parley_host_api* api, parley_response* w) : api_(api), w_(w) {}
+    void header(const std::string& name, const std::string& value) {
+        api_->response_header(w_, name.c_str(), value.c_str());
+    }
+    void send(int status, const std::string& content_type, std::string_view body) {
+        api_->respond(w_, status, content_type.c_str(), body.data(), body.size());
+        sent_ = true;
+    }
+    void json(int status, const std::string& json) { send(status, "application/json; charset=utf-8", json); }
+    // The platform's error shape: {"error":{"code":...,"message":...}}.
+    void error(int status, const std::string& code, const std::string& message) {
+        json(status, "{\"error\":{\"code\":" + quote(code) + ",\"message\":" + quote(message) + "}}");
+    }
+    bool sent() const { return sent_; }
+
+    // A JSON string literal for `text` (quotes and escapes).
+    static std::string quote(std::string_view text) {
+        std::string out = "\"";
+        for (unsigned char c : text) {
+            switch (c) {
+                case '"': out += "\\\""; break;
+                case '\\': out += "\\\\"; break;
+                case '\n': out += "\\n"; break;
+                case '\r': out += "\\r"; break;
+                case '\t': out += "\\t"; break;
+                default:
+                    if (c < 0x20) {
+                        char buf[8];
+                        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                        out += buf;
+                    } else {
+                        out.push_back(static_cast<char>(c));
+                    }
+            }
+        }
+        return out + "\"";
+    }
+
+private:
+    const parley_host_api* api_;
+    parley_response* w_;
+    bool sent_ = false;
+};
+
+using HookFunction = std::function<void(Event&)>;
+using RouteFunction = std::function<void(const Request&, Response&)>;
+
+// The plugin's view of the host, given to the load function. A small value (two pointers): callbacks that
+// need it capture a copy, never a reference to the one passed to load.
+class Plugin {
+public:
+    Plugin(const parley_host_api* api, parley_plugin* self) : api_(api), self_(self) {}
+
+    const parley_host_api* api() const { return api_; }
+    parley_plugin* handle() const { return self_; }
+
+    void log(int level, const std::string& message) const { api_->log(self_, level, message.c_str()); }
+    void info(const std::string& message) const { log(PARLEY_LOG_INFO, message); }
+    void warn(const std::string& message) const { log(PARLEY_LOG_WARNING, message); }
+    void error(const std::string& message) const { log(PARLEY_LOG_ERROR, message); }
+
+    // The validated configuration (JSON object text).
+    std::string config() const { return api_->config(self_); }
+
+    // Registers a hook. The function object lives as long as the process.
+    void on(const std::string& event, int priority, HookKind kind, HookFunction fn) {
+        auto* holder = keep(std::make_unique<HookFunction>(std::move(fn)));
+        check(api_->hook(self_, event.c_str(), priority, kind, &Plugin::hookTrampoline, holder));
+    }
+
+    // Registers a route under the plugin's prefix.
+    void route(const std::string& method, const std::string& path, Visibility visibility, RouteFunction fn) {
+        auto* holder = keep(std::make_unique<RouteHolder>(RouteHolder{std::move(fn), api_}));
+        check(api_->route(self_, method.c_str(), path.c_str(), visibility, &Plugin::routeTrampoline, holder));
+    }
+
+    // Runs one statement; returns the rows as a JSON array (text).
+    std::string sql(const std::string& statement, const std::string& params_json = "[]") const {
+        const char* rows = nullptr;
+        check(api_->sql(self_, statement.c_str(), params_json.c_str(), &rows));
+        return rows ? rows : "[]";
+    }
+
+    std::optional<std::string> kvGet(const std::string& key) const {
+        const char* value = nullptr;
+        int status = api_->kv_get(self_, key.c_str(), &value);
+        if (status == PARLEY_ERR_NOT_FOUND) return std::nullopt;
+        check(status);
+        return std::string(value);
+    }
+    void kvSet(const std::string& key, const std::string& value) const {
+        check(api_->kv_set(self_, key.c_str(), value.c_str()));
+    }
+    void kvDelete(const std::string& key) const { check(api_->kv_delete(self_, key.c_str())); }
+
+    void emit(const std::string& event, const std::string& payload_json) const {
+        check(api_->emit(self_, event.c_str(), payload_json.c_str()));
+    }
+    std::string seal(const std::string& plaintext, const std::string& context) const {
+        const char* out = nullptr;
+        check(api_->seal(self_, plaintext.c_str(), context.c_str(), &out));
+        return out;
+    }
+    std::string open(const std::string& sealed, const std::string& context) const {
+        const char* out = nullptr;
+        check(api_->open(self_, sealed.c_str(), context.c_str(), &out));
+        return out;
+    }
+    void count(const std::string& name, double value = 1) const { api_->count(self_, name.c_str(), value); }
+
+    // Runs `body` and turns any exception into a status plus the host-side error message (used by the
+    // trampolines and PARLEY_PLUGIN; plugin code rarely needs it).
+    template <typename Body>
+    static int guarded(const parley_host_api* api, Body&& body) {
+        try {
+            body();
+            return PARLEY_OK;
+        } catch (const Error& e) {
+            api->set_error(e.what());
+            return e.status() == PARLEY_OK ? PARLEY_ERR_INTERNAL : e.status();
+        } catch (const std::exception& e) {
+            api->set_error(e.what());
+            return PARLEY_ERR_INTERNAL;
+        } catch (...) {
+            api->set_error("unknown exception");
+            return PARLEY_ERR_INTERNAL;
+        }
+    }
+
+private:
+    struct RouteHolder {
+        RouteFunction fn;
+        const parley_host_api* api;
+    };
+
+    void check(int status) const {
+        if (status != PARLEY_OK) throw Error(status, api_->last_error());
+    }
+
+    // Callbacks stay alive for the process's life: the host never unloads a plugin.
+    template <typename T>
+    T* keep(std::unique_ptr<T> object) {
+        T* raw = object.get();
+        keepAlive().push_back(std::shared_ptr<void>(object.release(), [](void* p) { delete static_cast<T*>(p); }));
+        return raw;
+    }
+    static std::vector<std::shared_ptr<void>>& keepAlive() {
+        static std::vector<std::shared_ptr<void>> objects;
+        return objects;
+    }
+
+    static const parley_host_api*& currentApi() {
+        static const parley_host_api* api = nullptr;
+        return api;
+    }
+
+public:
+    // The table the host gave at load; hooks use it (set once, before any hook can run).
+    static void rememberApi(const parley_host_api* api) { currentApi() = api; }
+
+private:
+    static int hookTrampoline(void* user, parley_event* e) {
+        const parley_host_api* api = currentApi();
+        return guarded(api, [&] {
+            Event event(api, e);
+            (*static_cast<HookFunction*>(user))(event);
+        });
+    }
+    static int routeTrampoline(void* user, const parley_request* r, parley_response* w) {
+        auto* holder = static_cast<RouteHolder*>(user);
+        Response response(holder->api, w);
+        int status = guarded(holder->api, [&] {
+            Request request(holder->api, r);
+            holder->fn(request, response);
+        });
+        if (status != PARLEY_OK && !response.sent()) return status;  // the host answers 500 with the message
+        return PARLEY_OK;
+    }
+
+    const parley_host_api* api_;
+    parley_plugin* self_;
+};
+
+inline std::optional<std::string> Request::param(const std::string& name) const {
+    std::string q = query();
+    size_t start = 0;
+    while (start <= q.size()) {
+        size_t amp = q.find('&', start);
+        std::string pair = q.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+        size_t eq = pair.find('=');
+        if (pair.substr(0, eq) == name) {
+            std::string raw = eq == std::string::npos ? "" : pair.substr(eq + 1), out;
+            for (size_t i = 0; i < raw.size(); ++i) {
+                if (raw[i] == '+') out.push_back(' ');
+                else if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+                         std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+                    out.push_back(static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16)));
+                    i += 2;
+                } else {
+                    out.push_back(raw[i]);
+                }
+            }
+            return out;
+        }
+        if (amp == std::string::npos) break;
+        start = amp + 1;
+    }
+    return std::nullopt;
+}
+
+}  // namespace parley
+
+// Defines the plugin's entry points around `void name(parley::Plugin&)`; the ABI check comes for free.
+#define PARLEY_PLUGIN(name)                                                                         \
+    static void name(parley::Plugin&);                                                              \
+    PARLEY_PLUGIN_DECLARE_ABI                                                                       \
+    extern "C" PARLEY_EXPORT int parley_plugin_load(const parley_host_api* api, parley_plugin* self) { \
+        if (!api || api->abi_major != PARLEY_ABI_MAJOR || api->abi_minor < PARLEY_ABI_MINOR) {      \
+            if (api && api->set_error) api->set_error("plugin built for another Parley ABI");       \
+            return PARLEY_ERR_ABI;                                                                  \
+        }                                                                                           \
+        parley::Plugin::rememberApi(api);                                                           \
+        return parley::Plugin::guarded(api, [&] {                                                   \
+            parley::Plugin plugin(api, self);                                                       \
+            name(plugin);                                                                           \
+        });                                                                                         \
+    }                                                                                               \
+    static void name(parley::Plugin& p)

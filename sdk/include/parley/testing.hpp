@@ -1,0 +1,283 @@
+// A fake host for unit-testing a plugin's wiring without a server: load it, dispatch events, call routes.
+//
+//   parley::testing::FakeHost host(R"({"greeting":"hi"})");
+//   BOOST_REQUIRE(host.load(parley_plugin_load) == PARLEY_OK);
+//   auto reply = host.call("GET", "/hello");
+//   auto result = host.dispatch("message.inbound", R"({"message":{"text":"ping"}})");
+//
+// It implements the whole host table in memory: hooks and routes are recorded, kv and emitted events are
+// inspectable, sealing is a reversible marker (not encryption). SQL is not offered (PARLEY_ERR_UNAVAILABLE):
+// test SQL-using logic through the real server (tests/integration) or keep it in plain functions.
+#pragma once
+
+#include "parley/plugin.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+struct parley_plugin {
+    void* host;
+};
+struct parley_event {
+    std::string name, payload, origin;
+    bool filter = true;
+    bool rejected = false, stopped = false;
+    std::string reason;
+    std::vector<std::string> actions;
+};
+struct parley_response {
+    int status = 0;
+    std::string content_type, body;
+    std::map<std::string, std::string> headers;
+};
+
+namespace parley::testing {
+
+class FakeHost {
+public:
+    explicit FakeHost(std::string config_json = "{}") : config_(std::move(config_json)) {
+        self_.host = this;
+        api_.abi_major = PARLEY_ABI_MAJOR;
+        api_.abi_minor = PARLEY_ABI_MINOR;
+        api_.size = sizeof(parley_host_api);
+        api_.last_error = [] { return lastError().c_str(); };
+        api_.log = [](parley_plugin* p, int level, const char* m) { of(p).logs.push_back(std::to_string(level) + " " + m); };
+        api_.config = [](parley_plugin* p) { return of(p).config_.c_str(); };
+        api_.hook = [](parley_plugin* p, const char* event, int priority, int kind, parley_hook_fn fn, void* user) {
+            of(p).hooks_.push_back({event, priority, kind, fn, user});
+            std::stable_sort(of(p).hooks_.begin(), of(p).hooks_.end(),
+                             [](const Hook& a, const Hook& b) { return a.priority < b.priority; });
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.route = [](parley_plugin* p, const char* method, const char* path, int visibility, parley_route_fn fn,
+                        void* user) {
+            of(p).routes_.push_back({method, path, visibility, fn, user});
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.event_name = [](const parley_event* e) { return e->name.c_str(); };
+        api_.event_payload = [](const parley_event* e) { return e->payload.c_str(); };
+        api_.event_origin = [](const parley_event* e) { return e->origin.c_str(); };
+        api_.event_set_payload = [](parley_event* e, const char* json) {
+            if (!e->filter) return fail(PARLEY_ERR_DENIED, "notifications cannot modify the payload");
+            e->payload = json;
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.event_add_action = [](parley_event* e, const char* json) {
+            e->actions.push_back(json);
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.event_reject = [](parley_event* e, const char* reason) {
+            if (!e->filter) return fail(PARLEY_ERR_DENIED, "notifications cannot reject");
+            e->rejected = true;
+            e->reason = reason;
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.event_stop = [](parley_event* e, const char* reason) {
+            if (!e->filter) return fail(PARLEY_ERR_DENIED, "notifications cannot stop the chain");
+            e->stopped = true;
+            e->reason = reason;
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.request_header = [](const parley_request* r, const char* name) -> const char* {
+            auto* headers = static_cast<const std::map<std::string, std::string>*>(currentHeaders());
+            if (!headers) return nullptr;
+            for (const auto& [k, v] : *headers)
+                if (equalsIgnoreCase(k, name)) return v.c_str();
+            return nullptr;
+        };
+        api_.response_header = [](parley_response* w, const char* name, const char* value) {
+            w->headers[name] = value;
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.respond = [](parley_response* w, int status, const char* type, const char* body, size_t size) {
+            w->status = status;
+            w->content_type = type ? type : "";
+            w->body.assign(body ? body : "", size);
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.sql = [](parley_plugin*, const char*, const char*, const char** rows) {
+            if (rows) *rows = nullptr;
+            return fail(PARLEY_ERR_UNAVAILABLE, "the fake host offers no SQL; test it against a real parleyd");
+        };
+        api_.kv_get = [](parley_plugin* p, const char* key, const char** value) {
+            auto it = of(p).kv.find(key);
+            if (it == of(p).kv.end()) {
+                *value = nullptr;
+                return fail(PARLEY_ERR_NOT_FOUND, std::string("no value for key '") + key + "'");
+            }
+            *value = it->second.c_str();
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.kv_set = [](parley_plugin* p, const char* key, const char* value) {
+            of(p).kv[key] = value;
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.kv_delete = [](parley_plugin* p, const char* key) {
+            of(p).kv.erase(key);
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.emit = [](parley_plugin* p, const char* event, const char* payload) {
+            of(p).emitted.emplace_back(event, payload);
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.seal = [](parley_plugin*, const char* plaintext, const char* context, const char** sealed) {
+            scratch() = std::string("sealed:") + context + ":" + plaintext;
+            *sealed = scratch().c_str();
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.open = [](parley_plugin*, const char* sealed, const char* context, const char** plaintext) {
+            std::string prefix = std::string("sealed:") + context + ":", s = sealed;
+            if (s.rfind(prefix, 0) != 0) return fail(PARLEY_ERR_INVALID_ARGUMENT, "sealed for another context");
+            scratch() = s.substr(prefix.size());
+            *plaintext = scratch().c_str();
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.count = [](parley_plugin* p, const char* name, double value) {
+            of(p).counters[name] += value;
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.set_error = [](const char* message) { lastError() = message ? message : ""; };
+    }
+
+    // Calls the plugin's entry point; returns its status (lastError() explains a failure).
+    int load(parley_plugin_load_fn entry) { return entry(&api_, &self_); }
+
+    struct Dispatch {
+        std::string payload;
+        std::vector<std::string> actions;
+        bool rejected = false, stopped = false;
+        std::string reason;
+        std::vector<std::string> failures;
+    };
+
+    // Runs the registered hooks for `event`: filters by priority, then notifications, like the host.
+    Dispatch dispatch(const std::string& event, const std::string& payload_json, const std::string& origin = "") {
+        parley_event e{event, payload_json, origin};
+        Dispatch out;
+        for (int pass = 0; pass < 2; ++pass) {
+            for (const auto& h : hooks_) {
+                if ((h.kind == PARLEY_HOOK_FILTER) != (pass == 0)) continue;
+                if (h.event != event && h.event != "*") continue;
+                if (pass == 0 && (e.rejected || e.stopped)) continue;
+                e.filter = pass == 0;
+                lastError().clear();
+                if (h.fn(h.user, &e) != PARLEY_OK) out.failures.push_back(lastError());
+            }
+        }
+        out.payload = e.payload;
+        out.actions = e.actions;
+        out.rejected = e.rejected;
+        out.stopped = e.stopped;
+        out.reason = e.reason;
+        return out;
+    }
+
+    struct Reply {
+        int status = 0;
+        std::string content_type, body;
+        std::map<std::string, std::string> headers;
+    };
+
+    // Calls the route matching `method` and `path` ("{name}" segments match anything); 404 when none.
+    Reply call(const std::string& method, const std::string& path, const std::string& body = "",
+               int visibility = PARLEY_ROUTE_ADMIN, std::map<std::string, std::string> headers = {},
+               const std::string& tenant = "tenant-1", const std::string& role = "client_admin",
+               const std::string& user = "user-1") {
+        std::string route_path = path, query;
+        auto q = path.find('?');
+        if (q != std::string::npos) {
+            route_path = path.substr(0, q);
+            query = path.substr(q + 1);
+        }
+        for (const auto& r : routes_) {
+            if (r.method != method || r.visibility != visibility || !matches(r.path, route_path)) continue;
+            parley_request req{sizeof(parley_request), method.c_str(), route_path.c_str(), query.c_str(), body.data(),
+                               body.size(), tenant.c_str(), role.c_str(), user.c_str(), "ip-hash"};
+            parley_response w;
+            currentHeaders() = &headers;
+            lastError().clear();
+            int status = r.fn(r.user, &req, &w);
+            currentHeaders() = nullptr;
+            if (status != PARLEY_OK && w.status == 0)
+                return {500, "application/json", "{\"error\":{\"code\":\"plugin_error\",\"message\":\"" + lastError() + "\"}}", {}};
+            return {w.status, w.content_type, w.body, w.headers};
+        }
+        return {404, "application/json", "{\"error\":{\"code\":\"not_found\",\"message\":\"no route\"}}", {}};
+    }
+
+    const parley_host_api* api() const { return &api_; }
+    size_t hookCount() const { return hooks_.size(); }
+    size_t routeCount() const { return routes_.size(); }
+    static std::string& lastError() {
+        static thread_local std::string error;
+        return error;
+    }
+
+    std::map<std::string, std::string> kv;
+    std::vector<std::pair<std::string, std::string>> emitted;
+    std::vector<std::string> logs;
+    std::map<std::string, double> counters;
+
+private:
+    struct Hook {
+        std::string event;
+        int priority;
+        int kind;
+        parley_hook_fn fn;
+        void* user;
+    };
+    struct Route {
+        std::string method, path;
+        int visibility;
+        parley_route_fn fn;
+        void* user;
+    };
+
+    static FakeHost& of(parley_plugin* p) { return *static_cast<FakeHost*>(p->host); }
+    static int fail(int status, const std::string& message) {
+        lastError() = message;
+        return status;
+    }
+    static std::string& scratch() {
+        static thread_local std::string s;
+        return s;
+    }
+    static const void*& currentHeaders() {
+        static thread_local const void* headers = nullptr;
+        return headers;
+    }
+    static bool equalsIgnoreCase(const std::string& a, const char* b) {
+        std::string bs = b;
+        return a.size() == bs.size() && std::equal(a.begin(), a.end(), bs.begin(), [](char x, char y) {
+                   return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+               });
+    }
+    static bool matches(const std::string& pattern, const std::string& path) {
+        auto split = [](const std::string& s) {
+            std::vector<std::string> parts;
+            size_t start = 0;
+            while (start <= s.size()) {
+                size_t slash = s.find('/', start);
+                parts.push_back(s.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+                if (slash == std::string::npos) break;
+                start = slash + 1;
+            }
+            return parts;
+        };
+        auto a = split(pattern), b = split(path);
+        if (a.size() != b.size()) return false;
+        for (size_t i = 0; i < a.size(); ++i)
+            if (!(a[i].size() > 2 && a[i].front() == '{' && a[i].back() == '}') && a[i] != b[i]) return false;
+        return true;
+    }
+
+    std::string config_;
+    parley_host_api api_{};
+    parley_plugin self_{};
+    std::vector<Hook> hooks_;
+    std::vector<Route> routes_;
+};
+
+}  // namespace parley::testing

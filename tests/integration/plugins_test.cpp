@@ -1,0 +1,202 @@
+// The plugin host with real shared libraries: the echo example works, every broken plugin is disabled or
+// contained with a clear reason, and the host keeps serving.
+#include "fixtures.hpp"
+
+using namespace parley::test;
+
+namespace {
+
+const std::string kAll =
+    "echo,bad_manifest,wrong_abi,wrong_abi_library,throws_in_load,throws_in_hook,crashes_route,"
+    "missing_dependency,config_bounds,no_entry,not_installed";
+
+std::string pluginPath() {
+    return std::string(PARLEY_BINARY_DIR) + "/plugins," + PARLEY_BINARY_DIR + "/tests/plugins";
+}
+
+struct PluginServer {
+    TestDatabase db;
+    Parleyd server;
+    std::string root_token;
+    PluginServer()
+        : server(db, {{"PARLEY_PLUGINS", kAll}, {"PARLEY_PLUGINS_PATH", pluginPath()}, {"PARLEY_LOG_LEVEL", "information"}},
+                 R"({"plugins": {"config_bounds": {"max_items": 50, "token": "s3cret"}, "echo": {"prefix": "say "}}})") {
+        server.start();
+        root_token = server.superAdminToken();
+    }
+    Client root() const { return Client(server.port()).bearer(root_token); }
+
+    std::map<std::string, JsonObject> plugins() const {
+        Response r = root().get("/api/v1/plugins");
+        BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+        std::map<std::string, JsonObject> out;
+        JsonArray list = r.json()->getArray("plugins");  // keep it alive through the loop
+        for (const auto& p : *list) {
+            auto o = p.extract<JsonObject>();
+            out[o->getValue<std::string>("id")] = o;
+        }
+        return out;
+    }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(plugins)
+
+BOOST_FIXTURE_TEST_CASE(every_broken_plugin_is_disabled_with_its_reason_and_the_rest_load, PluginServer) {
+    auto list = plugins();
+    struct Expect {
+        std::string id, state, reason_part;
+    };
+    const std::vector<Expect> expected = {
+        {"echo", "loaded", ""},
+        {"throws_in_hook", "loaded", ""},
+        {"crashes_route", "loaded", ""},
+        {"bad_manifest", "disabled", "plugin.json: not valid JSON"},
+        {"wrong_abi", "disabled", "built for ABI 2.0, this host has 1.0"},
+        {"wrong_abi_library", "disabled", "library built for ABI 2.0"},
+        {"throws_in_load", "disabled", "cannot reach the calendar service"},
+        {"missing_dependency", "disabled", "requires plugin 'not_there', which is not in plugins.enabled"},
+        {"config_bounds", "disabled", "plugins.config_bounds.max_items must be at most 10 (got 50)"},
+        {"no_entry", "disabled", "no parley_plugin_load symbol"},
+        {"not_installed", "disabled", "no not_installed/plugin.json in plugins.path"},
+    };
+    BOOST_TEST(list.size() == expected.size());
+    for (const auto& e : expected) {
+        BOOST_TEST_CONTEXT("plugin " << e.id) {
+            BOOST_REQUIRE(list.count(e.id));
+            BOOST_TEST(list[e.id]->getValue<std::string>("state") == e.state);
+            std::string reason = list[e.id]->isNull("reason") ? "" : list[e.id]->getValue<std::string>("reason");
+            BOOST_TEST(reason.find(e.reason_part) != std::string::npos, "reason: " << reason);
+        }
+    }
+    // One clear log line per disabled plugin.
+    BOOST_TEST(server.output().find("plugin 'throws_in_load' disabled: load failed") != std::string::npos);
+    BOOST_TEST(Client(server.port()).get("/healthz").status == 200);
+}
+
+BOOST_FIXTURE_TEST_CASE(echo_serves_its_admin_and_public_routes_with_tenant_and_role, PluginServer) {
+    Response pong = Client(server.port()).get("/hooks/echo/ping");
+    BOOST_TEST(pong.status == 200);
+    BOOST_TEST(pong.body == "pong");
+    Response anonymous = Client(server.port()).get("/api/v1/plugins/echo/echo?text=hi");
+    BOOST_TEST(anonymous.status == 401);
+    Response echo = root().get("/api/v1/plugins/echo/echo?text=hi");
+    BOOST_TEST(echo.status == 200);
+    BOOST_TEST(echo.json()->getValue<std::string>("echo") == "hi");
+    BOOST_TEST(echo.json()->getValue<std::string>("role") == "super_admin");
+    BOOST_TEST(echo.json()->getValue<int>("calls") == 1);
+    BOOST_TEST(root().get("/api/v1/plugins/echo/echo?text=again").json()->getValue<int>("calls") == 2);  // kv persists
+    BOOST_TEST(root().get("/api/v1/plugins/echo/nope").status == 404);
+    Response wrong_method = root().request("DELETE", "/api/v1/plugins/echo/echo");
+    BOOST_TEST(wrong_method.status == 405);
+    BOOST_TEST(root().get("/api/v1/plugins/throws_in_load/x").errorCode() == "plugin_disabled");
+    BOOST_TEST(root().get("/metrics").body.find("parley_plugin_echo_echoes_total 2") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_member_sees_their_tenant_and_role_and_no_foreign_tenant, PluginServer) {
+    auto body = parley::core::jsonObject();
+    body->set("name", std::string("Acme"));
+    std::string tenant = root().post("/api/v1/tenants", json(body)).json()->getValue<std::string>("id");
+    body->set("name", std::string("Other"));
+    std::string other = root().post("/api/v1/tenants", json(body)).json()->getValue<std::string>("id");
+    auto member = parley::core::jsonObject();
+    member->set("email", std::string("agent@acme.test"));
+    member->set("role", std::string("agent"));
+    member->set("password", std::string("agent-password-1"));
+    BOOST_REQUIRE(root().post("/api/v1/tenants/" + tenant + "/users", json(member)).status == 201);
+    Client agent = Client(server.port()).bearer(login(server.port(), "agent@acme.test", "agent-password-1"));
+    JsonObject mine = agent.get("/api/v1/plugins/echo/echo?text=x", {{"X-Parley-Tenant", tenant}}).json();
+    BOOST_TEST(mine->getValue<std::string>("tenant") == tenant);
+    BOOST_TEST(mine->getValue<std::string>("role") == "agent");
+    BOOST_TEST(agent.get("/api/v1/plugins/echo/echo?text=x", {{"X-Parley-Tenant", other}}).status == 404);
+    // Members see plugin states but not their configuration.
+    Response list = agent.get("/api/v1/plugins");
+    BOOST_TEST(list.status == 200);
+    BOOST_TEST(list.body.find("\"config\"") == std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(failing_routes_and_hooks_are_contained, PluginServer) {
+    Response boom = Client(server.port()).get("/hooks/crashes_route/boom");
+    BOOST_TEST(boom.status == 500);
+    BOOST_TEST(boom.errorCode() == "plugin_error");
+    BOOST_TEST(boom.body.find("index out of range") != std::string::npos);
+    Response silent = Client(server.port()).get("/hooks/crashes_route/silent");
+    BOOST_TEST(silent.status == 500);
+    BOOST_TEST(silent.body.find("did not answer") != std::string::npos);
+    BOOST_TEST(root().post("/api/v1/plugins/echo/emit", R"({"n":1})").status == 202);
+    BOOST_TEST(server.waitForOutput("hook failed on test.ping: throws_in_hook"));
+    BOOST_TEST(Client(server.port()).get("/hooks/echo/ping").body == "pong");
+}
+
+BOOST_FIXTURE_TEST_CASE(secret_settings_are_masked_in_the_plugin_list, PluginServer) {
+    // config_bounds is disabled, so check masking on a server where it loads.
+    TestDatabase other_db;
+    Parleyd other(other_db, {{"PARLEY_PLUGINS", "config_bounds"}, {"PARLEY_PLUGINS_PATH", pluginPath()}},
+                  R"({"plugins": {"config_bounds": {"max_items": 7, "token": "s3cret"}}})");
+    other.start();
+    Response r = Client(other.port()).bearer(other.superAdminToken()).get("/api/v1/plugins");
+    BOOST_TEST(r.body.find("s3cret") == std::string::npos);
+    BOOST_TEST(r.body.find("\"max_items\":7") != std::string::npos);
+    BOOST_TEST(r.body.find("\"state\":\"loaded\"") != std::string::npos);
+    CommandResult cli = other.command({"plugins"});
+    BOOST_TEST(cli.exit_code == 0);
+    BOOST_TEST(cli.output.find("config_bounds 1.0.0  loaded") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+struct ProbeServer {
+    TestDatabase db;
+    Parleyd server;
+    explicit ProbeServer(bool allow_private)
+        : server(db, {{"PARLEY_PLUGINS", "http_probe"}, {"PARLEY_PLUGINS_PATH", pluginPath()},
+                      {"PARLEY_OUTBOUND_ALLOW_PRIVATE", allow_private ? "true" : "false"}}) {
+        server.start();
+    }
+    Response fetch(const std::string& url) const {
+        return Client(server.port()).get("/hooks/http_probe/fetch?url=" + url);
+    }
+};
+struct GuardedProbe : ProbeServer {
+    GuardedProbe() : ProbeServer(false) {}
+};
+struct OpenProbe : ProbeServer {
+    OpenProbe() : ProbeServer(true) {}
+};
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(plugin_services)
+
+BOOST_FIXTURE_TEST_CASE(outgoing_http_to_loopback_is_denied_by_default, GuardedProbe) {
+    Response r = fetch("http://127.0.0.1:" + std::to_string(server.port()) + "/healthz");
+    BOOST_TEST(r.status == 403);
+    BOOST_TEST(r.body.find("private address 127.0.0.1") != std::string::npos);
+    BOOST_TEST(fetch("http://10.1.2.3/").status == 403);
+    BOOST_TEST(fetch("http://[::1]/").status == 403);
+    Response bad = fetch("ftp://example.com/");
+    BOOST_TEST(bad.status == 502);
+    BOOST_TEST(bad.body.find("http:// or https://") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(outgoing_http_reaches_loopback_when_the_operator_allows_it, OpenProbe) {
+    Response r = fetch("http://127.0.0.1:" + std::to_string(server.port()) + "/healthz");
+    BOOST_TEST(r.status == 200);
+    BOOST_TEST(r.json()->getValue<int>("status") == 200);
+    BOOST_TEST(r.json()->getValue<std::string>("body") == R"({"status":"ok"})");
+    // Nothing listens on the port of a closed socket: a clear failure after the retry.
+    Response refused = fetch("http://127.0.0.1:1/");
+    BOOST_TEST(refused.status == 502);
+    BOOST_TEST(refused.body.find("failed after 2 attempt(s)") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_scheduled_job_runs_and_records_its_runs, OpenProbe) {
+    // The first registration makes the job due at once; the scheduler checks every second.
+    int ticks = 0;
+    for (int i = 0; i < 400 && ticks < 1; ++i)
+        ticks = Client(server.port()).get("/hooks/http_probe/ticks").json()->getValue<int>("ticks");
+    BOOST_TEST(ticks >= 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,37 @@
+// Fetches URLs through the host's guarded client and counts runs of a scheduled job, for the integration tests.
+#include <parley/sdk.hpp>
+
+#include <string>
+
+namespace {
+parley::Plugin* g_plugin = nullptr;  // set once in load; the job callback has only a void* to go on
+
+int tick(void*) {
+    return parley::Plugin::guarded(g_plugin->api(), [] {
+        long ticks = std::stol(g_plugin->kvGet("ticks").value_or("0")) + 1;
+        g_plugin->kvSet("ticks", std::to_string(ticks));
+    });
+}
+}  // namespace
+
+PARLEY_PLUGIN(load) {
+    static parley::Plugin plugin = p;
+    g_plugin = &plugin;
+    plugin.api()->schedule(plugin.handle(), "tick", 1, &tick, nullptr);
+    p.route("GET", "/fetch", parley::Public, [](const parley::Request& r, parley::Response& w) {
+        std::string url = r.param("url").value_or("");
+        parley_http_request req{sizeof(parley_http_request), "GET", url.c_str(), nullptr, nullptr, 0, 2000, 0, 1};
+        parley_http_response resp{sizeof(parley_http_response), 0, nullptr, nullptr, 0};
+        int rc = g_plugin->api()->http(g_plugin->handle(), &req, &resp);
+        if (rc != PARLEY_OK) {
+            w.error(rc == PARLEY_ERR_DENIED ? 403 : 502, rc == PARLEY_ERR_DENIED ? "denied" : "failed",
+                    g_plugin->api()->last_error());
+            return;
+        }
+        w.json(200, "{\"status\":" + std::to_string(resp.status) + ",\"body\":" +
+                        parley::Response::quote(std::string(resp.body, resp.body_size)) + "}");
+    });
+    p.route("GET", "/ticks", parley::Public, [](const parley::Request&, parley::Response& w) {
+        w.json(200, "{\"ticks\":" + g_plugin->kvGet("ticks").value_or("0") + "}");
+    });
+}
