@@ -171,13 +171,16 @@ std::string Parleyd::output() const {
     return output_;
 }
 
-CommandResult Parleyd::command(const std::vector<std::string>& args) const {
-    Poco::Pipe out;
+CommandResult Parleyd::command(const std::vector<std::string>& args, const std::string& input) const {
+    Poco::Pipe out, in_pipe;
     Poco::Process::Env env(env_.begin(), env_.end());
     std::vector<std::string> full = {"--config=" + db_.dataDir() + "/test-config.json"};
     full.insert(full.end(), args.begin(), args.end());
-    Poco::ProcessHandle h = Poco::Process::launch(PARLEYD_PATH, full, std::string(PARLEY_SOURCE_DIR), nullptr, &out, &out, env);
+    Poco::ProcessHandle h =
+        Poco::Process::launch(PARLEYD_PATH, full, std::string(PARLEY_SOURCE_DIR), &in_pipe, &out, &out, env);
     out.close(Poco::Pipe::CLOSE_WRITE);
+    if (!input.empty()) in_pipe.writeBytes(input.data(), static_cast<int>(input.size()));
+    in_pipe.close(Poco::Pipe::CLOSE_BOTH);
     Poco::PipeInputStream in(out);
     CommandResult result;
     Poco::StreamCopier::copyToString(in, result.output);

@@ -61,7 +61,7 @@ public:
     bool running() const { return handle_ != nullptr; }
 
     // Runs a parleyd command (migrate, create-admin, ...) against the same config; waits for it.
-    CommandResult command(const std::vector<std::string>& args) const;
+    CommandResult command(const std::vector<std::string>& args, const std::string& input = "") const;
 
     int port() const { return port_; }
     std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(port_); }

@@ -144,6 +144,28 @@ BOOST_FIXTURE_TEST_CASE(secret_settings_are_masked_in_the_plugin_list, PluginSer
     BOOST_TEST(cli.output.find("config_bounds 1.0.0  loaded") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_sealed_secret_setting_opens_at_load_and_a_misplaced_one_disables_the_plugin) {
+    TestDatabase db;
+    Parleyd probe(db, {{"PARLEY_MASTER_KEY", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I="}});
+    CommandResult sealed = probe.command({"secrets", "seal", "plugins.config_bounds.token"}, "s3cret\n");
+    BOOST_REQUIRE_MESSAGE(sealed.exit_code == 0, sealed.output);
+    std::string value = sealed.output.substr(0, sealed.output.find('\n'));
+    BOOST_TEST(value.rfind("v1.", 0) == 0);
+    BOOST_TEST(value.find("s3cret") == std::string::npos);
+    // Sealed for another key: refuses to open, so a value cannot be copied between settings.
+    std::string other = probe.command({"secrets", "seal", "plugins.other.token"}, "s3cret").output;
+    other = other.substr(0, other.find('\n'));
+    std::map<std::string, std::string> env = {{"PARLEY_PLUGINS", "config_bounds"},
+                                              {"PARLEY_PLUGINS_PATH", pluginPath()},
+                                              {"PARLEY_MASTER_KEY", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I="}};
+    TestDatabase good_db, bad_db;
+    Parleyd good(good_db, env, R"({"plugins": {"config_bounds": {"token": ")" + value + R"("}}})");
+    Parleyd bad(bad_db, env, R"({"plugins": {"config_bounds": {"token": ")" + other + R"("}}})");
+    BOOST_TEST(good.command({"plugins"}).output.find("config_bounds 1.0.0  loaded") != std::string::npos);
+    std::string refused = bad.command({"plugins"}).output;
+    BOOST_TEST(refused.find("cannot open sealed plugins.config_bounds.token") != std::string::npos, refused);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 namespace {

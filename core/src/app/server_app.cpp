@@ -12,6 +12,8 @@
 #include "lua/transcript.hpp"
 #include "jobs/scheduler.hpp"
 #include "plugin/plugin_host.hpp"
+#include "plugin/manifest.hpp"
+#include "auth/secret_box.hpp"
 #include "store/database.hpp"
 
 #include <Poco/Channel.h>
@@ -90,6 +92,7 @@ void ServerApp::printHelp() {
         "                     check a Lua rule file against a transcript (offline)\n"
         "  config             print the effective configuration, secrets masked\n"
         "  secrets rewrap     re-seal stored secrets with the current master key\n"
+        "  secrets seal KEY   seal a secret plugin setting (value on stdin) for the config file\n"
         "  version            print the version\n");
     help.format(std::cout);
 }
@@ -157,11 +160,18 @@ int ServerApp::main(const std::vector<std::string>& args) {
             runMigrations(*app, std::cout);
             seedDemo(*app, std::cout);
         } else if (command == "secrets") {
-            if (args.size() < 2 || args[1] != "rewrap") {
-                std::cerr << "parleyd secrets: the only subcommand is 'rewrap'\n";
+            if (args.size() == 2 && args[1] == "rewrap") {
+                rewrapSecrets(*app, std::cout);
+            } else if (args.size() == 3 && args[1] == "seal") {
+                // The value comes on standard input, so it stays out of shell history and `ps`.
+                std::string value((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+                while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+                std::cout << sealConfigSecret(*app->secrets, args[2], value) << "\n";
+            } else {
+                std::cerr << "parleyd secrets: use 'secrets rewrap' or 'secrets seal plugins.<id>.<key>' "
+                             "(value on standard input)\n";
                 return EXIT_USAGE;
             }
-            rewrapSecrets(*app, std::cout);
         }
         return EXIT_OK;
     } catch (const ConfigError& e) {

@@ -1,6 +1,8 @@
 // Manifest parsing and schema validation: a plain function of JSON in, JSON or a clear error out.
 #include "plugin/manifest.hpp"
 
+#include "auth/secret_box.hpp"
+
 #include <regex>
 #include <stdexcept>
 
@@ -132,6 +134,25 @@ JsonObject validatePluginConfig(const PluginManifest& m, const JsonObject& given
         out->set(key, v);
     }
     return out;
+}
+
+void openSealedSettings(const PluginManifest& m, JsonObject& effective, const SecretBox& secrets) {
+    for (const auto& [key, spec_var] : *m.config_schema) {
+        auto spec = spec_var.extract<Poco::JSON::Object::Ptr>();
+        if (!spec->optValue<bool>("secret", false) || !effective->has(key) || !effective->get(key).isString()) continue;
+        std::string value = effective->getValue<std::string>(key);
+        if (value.rfind("v1.", 0) != 0) continue;  // given in clear
+        std::string path = "plugins." + m.id + "." + key;
+        try {
+            effective->set(key, secrets.open(value, "config:" + path));
+        } catch (const std::exception& e) {
+            throw std::runtime_error("cannot open sealed " + path + ": " + e.what());
+        }
+    }
+}
+
+std::string sealConfigSecret(const SecretBox& secrets, const std::string& key, const std::string& value) {
+    return secrets.seal(value, "config:" + key);
 }
 
 JsonObject maskPluginConfig(const PluginManifest& m, const JsonObject& effective) {

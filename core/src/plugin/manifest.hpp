@@ -28,6 +28,16 @@ PluginManifest parseManifest(const std::string& text, const std::string& directo
 // are refused too, so a typo does not silently fall back to a default.
 JsonObject validatePluginConfig(const PluginManifest& manifest, const JsonObject& given);
 
+class SecretBox;
+
+// Secret settings may be written in the config file sealed (`parleyd secrets seal plugins.<id>.<key>`), so
+// the file holds no clear secret: this opens every sealed `secret` setting in place. Throws
+// std::runtime_error naming the key when one does not open (wrong master key, altered, another key's value).
+void openSealedSettings(const PluginManifest& manifest, JsonObject& effective, const SecretBox& secrets);
+
+// Seals a value for the setting `key` ("plugins.<id>.<name>"), bound to that key.
+std::string sealConfigSecret(const SecretBox& secrets, const std::string& key, const std::string& value);
+
 // The same settings with `secret` fields masked, for /api/v1/plugins and `parleyd config`.
 JsonObject maskPluginConfig(const PluginManifest& manifest, const JsonObject& effective);
 

@@ -6,6 +6,7 @@
 #include "http/request_context.hpp"
 #include "jobs/scheduler.hpp"
 #include "plugin/loaded_plugin.hpp"
+#include "auth/secret_box.hpp"
 #include "store/database.hpp"
 #include "store/migrator.hpp"
 
@@ -119,6 +120,7 @@ void PluginHost::loadOne(const std::string& id, std::map<std::string, PluginMani
     try {
         JsonObject given = app_.config.plugins.settings ? app_.config.plugins.settings->getObject(id) : nullptr;
         settings = validatePluginConfig(m, given);
+        openSealedSettings(m, settings, *app_.secrets);
     } catch (const std::exception& e) {
         disable(id, std::string("bad configuration: ") + e.what(), &m);
         return;
