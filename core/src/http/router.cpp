@@ -16,7 +16,6 @@
 #include <set>
 
 namespace parley::core {
-namespace {
 
 std::vector<std::string> splitPath(const std::string& path) {
     std::vector<std::string> out;
@@ -29,6 +28,12 @@ std::vector<std::string> splitPath(const std::string& path) {
     }
     return out;
 }
+
+bool isParameterSegment(const std::string& segment) {
+    return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+namespace {
 
 class RequestHandler : public Poco::Net::HTTPRequestHandler {
 public:
@@ -70,7 +75,7 @@ const Router::Route* Router::match(RequestContext& ctx, bool& path_matched, std:
         }
         for (size_t i = 0; i < fixed && ok; ++i) {
             const std::string& seg = r.segments[i];
-            if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}')
+            if (isParameterSegment(seg))
                 ok = !parts[i].empty() && (params[seg.substr(1, seg.size() - 2)] = parts[i], true);
             else
                 ok = seg == parts[i];

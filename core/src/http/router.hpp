@@ -49,6 +49,11 @@ private:
     std::vector<Route> routes_;
 };
 
+// "/a/b/" -> {"a", "b", ""}: the segments of a path, as route patterns and paths are matched.
+std::vector<std::string> splitPath(const std::string& path);
+// True for a pattern segment like "{id}", which matches any non-empty segment.
+bool isParameterSegment(const std::string& segment);
+
 // Maps any exception to the JSON error body and status (the one place that does).
 void sendException(RequestContext& ctx, std::exception_ptr error);
 

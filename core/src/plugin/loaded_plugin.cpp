@@ -5,57 +5,45 @@
 #include "app/app.hpp"
 #include "app/errors.hpp"
 #include "http/request_context.hpp"
+#include "http/router.hpp"
 
 #include <Poco/String.h>
 
 namespace parley::core {
 namespace {
 
-std::vector<std::string> segments(const std::string& path) {
-    std::vector<std::string> out;
-    size_t start = 1;
-    while (start <= path.size()) {
-        size_t slash = path.find('/', start);
-        out.push_back(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
-        if (slash == std::string::npos) break;
-        start = slash + 1;
-    }
-    return out;
-}
-
+// The same matching as the router's: "{name}" segments match any non-empty segment.
 bool matches(const std::string& pattern, const std::string& path) {
-    auto a = segments(pattern), b = segments(path);
+    auto a = splitPath(pattern), b = splitPath(path);
     if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-        bool wildcard = a[i].size() > 2 && a[i].front() == '{' && a[i].back() == '}';
-        if (!(wildcard ? !b[i].empty() : a[i] == b[i])) return false;
-    }
+    for (size_t i = 0; i < a.size(); ++i)
+        if (!(isParameterSegment(a[i]) ? !b[i].empty() : a[i] == b[i])) return false;
     return true;
 }
 
 }  // namespace
 
+HookFn wrapNativeHook(parley_hook_fn fn, void* user, bool filter) {
+    return [fn, user, filter](Event& event) {
+        parley_event e{&event, filter, {}};
+        clearPluginError();
+        int rc = fn(user, &e);
+        if (rc != PARLEY_OK) {
+            std::string message = pluginError();
+            throw std::runtime_error("hook failed (status " + std::to_string(rc) + ")" +
+                                     (message.empty() ? "" : ": " + message));
+        }
+        return e.outcome;
+    };
+}
+
 void PluginHost::Loaded::publishHooks(HookRegistry& registry) {
     std::vector<std::tuple<std::string, int, HookKind, HookFn>> list;
-    std::string id = manifest.id;
     for (const auto& h : hooks) {
         HookKind kind = h.kind == PARLEY_HOOK_FILTER ? HookKind::filter : HookKind::notification;
-        parley_hook_fn fn = h.fn;
-        void* user = h.user;
-        bool filter = kind == HookKind::filter;
-        list.emplace_back(h.event, h.priority, kind, [fn, user, filter, id](Event& event) {
-            parley_event e{&event, filter, {}};
-            clearPluginError();
-            int rc = fn(user, &e);
-            if (rc != PARLEY_OK) {
-                std::string message = pluginError();
-                throw std::runtime_error("hook failed (status " + std::to_string(rc) + ")" +
-                                         (message.empty() ? "" : ": " + message));
-            }
-            return e.outcome;
-        });
+        list.emplace_back(h.event, h.priority, kind, wrapNativeHook(h.fn, h.user, kind == HookKind::filter));
     }
-    registry.replaceOwner(id, std::move(list));
+    registry.replaceOwner(manifest.id, std::move(list));
 }
 
 void PluginHost::Loaded::serve(RequestContext& ctx, int visibility) {

@@ -63,6 +63,10 @@ struct PluginRequest {
     RequestContext* ctx;
 };
 
+// Adapts a plugin's C hook to the registry: builds its event handle, maps an error status (with the plugin's
+// set_error message) to an exception the registry records as a failure.
+HookFn wrapNativeHook(parley_hook_fn fn, void* user, bool filter);
+
 // The message a plugin set for its current call (via set_error), per thread.
 void clearPluginError();
 std::string pluginError();
