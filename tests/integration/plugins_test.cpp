@@ -2,6 +2,10 @@
 // contained with a clear reason, and the host keeps serving.
 #include "fixtures.hpp"
 
+#include <Poco/File.h>
+
+#include <fstream>
+
 using namespace parley::test;
 
 namespace {
@@ -219,6 +223,34 @@ BOOST_FIXTURE_TEST_CASE(a_scheduled_job_runs_and_records_its_runs, OpenProbe) {
     for (int i = 0; i < 400 && ticks < 1; ++i)
         ticks = Client(server.port()).get("/hooks/http_probe/ticks").json()->getValue<int>("ticks");
     BOOST_TEST(ticks >= 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(plugin_lua_functions)
+
+BOOST_AUTO_TEST_CASE(a_lua_rule_calls_functions_a_plugin_exposes_and_sees_their_errors) {
+    TestDatabase db;
+    std::string scripts = db.dataDir() + "/scripts";
+    Poco::File(scripts).createDirectories();
+    std::ofstream(scripts + "/probe.lua") << R"(-- Calls the lua_probe plugin's functions when echo emits test.ping.
+parley.on("test.ping", function(ctx)
+  local ok, err = pcall(parley.probe.fail)
+  parley.probe.record({doubled = parley.probe.double(21), failed = not ok, message = tostring(err)})
+end, {kind = "notification"})
+)";
+    Parleyd server(db, {{"PARLEY_PLUGINS", "echo,lua_probe"},
+                        {"PARLEY_PLUGINS_PATH", pluginPath()},
+                        {"PARLEY_LUA_SCRIPTS_DIR", scripts}});
+    server.start();
+    Client root = Client(server.port()).bearer(server.superAdminToken());
+    BOOST_REQUIRE(root.post("/api/v1/plugins/echo/emit", "{}").status == 202);
+    Response last = Client(server.port()).get("/hooks/lua_probe/last");
+    BOOST_REQUIRE_MESSAGE(last.status == 200, last.body);
+    // record() got its arguments as a JSON array: [{...}]
+    BOOST_TEST(last.body.find("\"doubled\":42") != std::string::npos, last.body);
+    BOOST_TEST(last.body.find("\"failed\":true") != std::string::npos, last.body);
+    BOOST_TEST(last.body.find("the probe refuses") != std::string::npos, last.body);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

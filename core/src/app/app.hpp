@@ -5,6 +5,7 @@
 #include "http/metrics.hpp"
 #include "http/rate_limiter.hpp"
 #include "plugin/hooks.hpp"
+#include "plugin/lua_exports.hpp"
 
 #include <Poco/Logger.h>
 
@@ -32,6 +33,7 @@ struct App {
     std::unique_ptr<Scheduler> scheduler;  // once-per-cluster jobs; started by serve()
     Metrics metrics;
     HookRegistry hooks;  // native plugin hooks and Lua rules, dispatched by the pipeline
+    LuaExports lua_exports;  // plugin functions Lua rules call as parley.<namespace>.<name>
     std::unique_ptr<KvStore> kv;             // parley.kv (and later plugins' key-value store)
     std::unique_ptr<ScriptEngine> scripts;  // Lua rules under lua.scripts_dir; started by serve()
     RateLimiter ip_limiter;      // per-IP limits on public routes and login

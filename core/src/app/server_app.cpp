@@ -212,6 +212,7 @@ int ServerApp::serve() {
     app->plugins->loadAll();
     registerPluginRoutes(*router);
     app->scheduler->start();
+    app->scripts->setExports(app->lua_exports.list());
     app->scripts->start();
     registerScriptRoutes(*router);
     HttpServer server(*app, router);

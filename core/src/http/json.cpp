@@ -8,6 +8,9 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
+#include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <sstream>
 
 namespace parley::core {
@@ -87,22 +90,106 @@ Poco::Dynamic::Var parseJson(const std::string& text) {
     }
 }
 
+namespace {
+
+void appendString(std::string& out, const std::string& s) {
+    out.push_back('"');
+    for (unsigned char c : s) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            default:
+                if (c < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out.push_back(static_cast<char>(c));  // UTF-8 passes through as is
+                }
+        }
+    }
+    out.push_back('"');
+}
+
+// A direct writer: Poco's Stringifier goes through ostreams and Var conversions and costs several times more,
+// which every response and every plugin hook's payload would pay.
+void appendJson(std::string& out, const Poco::Dynamic::Var& v) {
+    if (v.isEmpty()) {
+        out += "null";
+    } else if (v.type() == typeid(Poco::JSON::Object::Ptr)) {
+        const auto& o = v.extract<Poco::JSON::Object::Ptr>();
+        if (!o) {
+            out += "null";
+            return;
+        }
+        out.push_back('{');
+        bool first = true;
+        // getNames() keeps insertion order for objects made with JSON_PRESERVE_KEY_ORDER (iteration would not).
+        for (const auto& key : o->getNames()) {
+            if (!first) out.push_back(',');
+            first = false;
+            appendString(out, key);
+            out.push_back(':');
+            appendJson(out, o->get(key));
+        }
+        out.push_back('}');
+    } else if (v.type() == typeid(Poco::JSON::Array::Ptr)) {
+        const auto& a = v.extract<Poco::JSON::Array::Ptr>();
+        if (!a) {
+            out += "null";
+            return;
+        }
+        out.push_back('[');
+        bool first = true;
+        for (const auto& value : *a) {
+            if (!first) out.push_back(',');
+            first = false;
+            appendJson(out, value);
+        }
+        out.push_back(']');
+    } else if (v.isString()) {
+        appendString(out, v.extract<std::string>());
+    } else if (v.isBoolean()) {
+        out += v.extract<bool>() ? "true" : "false";
+    } else if (v.isInteger()) {
+        out += v.isSigned() ? std::to_string(v.convert<Poco::Int64>()) : std::to_string(v.convert<Poco::UInt64>());
+    } else if (v.isNumeric()) {
+        double d = v.convert<double>();
+        if (!std::isfinite(d)) {
+            out += "null";
+            return;
+        }
+        char buf[32];
+        auto result = std::to_chars(buf, buf + sizeof buf, d);
+        out.append(buf, result.ptr);
+    } else {
+        appendString(out, v.toString());
+    }
+}
+
+}  // namespace
+
 std::string toJson(const JsonObject& object) {
-    std::ostringstream out;
-    object->stringify(out);
-    return out.str();
+    std::string out;
+    appendJson(out, Poco::Dynamic::Var(object));
+    return out;
 }
 
 std::string toJson(const JsonArray& array) {
-    std::ostringstream out;
-    array->stringify(out);
-    return out.str();
+    std::string out;
+    appendJson(out, Poco::Dynamic::Var(array));
+    return out;
 }
 
 std::string toJson(const Poco::Dynamic::Var& value) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(value, out);
-    return out.str();
+    std::string out;
+    appendJson(out, value);
+    return out;
 }
 
 std::optional<std::string> optString(const JsonObject& o, const std::string& key, size_t max_length) {

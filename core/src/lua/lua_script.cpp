@@ -105,6 +105,7 @@ HookOutcome LuaScript::run(size_t index, Event& event) {
             }
         }
     }
+    if (!error.empty() && on_failure) on_failure(error);
     if (!disabled_message.empty() && on_disabled) on_disabled(disabled_message);
     if (!error.empty()) throw std::runtime_error(error);
     if (event.payload && applySetActions(event.payload, outcome.actions)) event.payloadChanged();

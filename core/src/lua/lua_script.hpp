@@ -62,7 +62,9 @@ public:
     // True when every rule is disabled (and there is at least one).
     bool allDisabled() const;
 
-    // Called (outside any lock) with a message when a rule gets disabled; set it before registering hooks.
+    // Called (outside any lock) with "file:line: message" when a rule fails, and with a message when a rule gets
+    // disabled; set them before registering hooks. They must not touch the hook registry (a dispatch holds it).
+    std::function<void(const std::string& error)> on_failure;
     std::function<void(const std::string& message)> on_disabled;
 
     LuaScript(const LuaScript&) = delete;

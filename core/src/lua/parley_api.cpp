@@ -261,6 +261,7 @@ void installParleyApi(lua_State* L, ScriptRuntime& rt) {
     lua_setfield(L, parley, "kv");
 
     installTimeAndText(L, parley, rt);
+    installPluginExports(L, parley, rt);
     installContextMethods(L, rt);
 
     pushReadOnlyProxy(L, "parley");

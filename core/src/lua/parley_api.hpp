@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <lua.hpp>
 #include <stdexcept>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "lua/sandbox.hpp"
 #include "plugin/hooks.hpp"
+#include "plugin/lua_exports.hpp"
 #include "store/kv_repository.hpp"
 
 namespace parley::core {
@@ -21,6 +23,7 @@ struct ScriptServices {
     std::function<double()> clock;  // parley.now(), seconds since the epoch; empty means the system clock
     std::function<void(const std::string& level, const std::string& message)> log;  // parley.log and print
     std::string scripts_dir;  // parley.import("lib/x") reads <scripts_dir>/lib/x.lua
+    std::shared_ptr<const std::vector<LuaExport>> exports;  // plugin functions: parley.<namespace>.<name>
 };
 
 // A rule as parley.on registered it.
@@ -53,6 +56,9 @@ void installParleyApi(lua_State* L, ScriptRuntime& runtime);
 // Calls the rule's function with a ctx built from the event's payload; ctx methods add actions to
 // runtime.outcome. Call inside LuaSandbox::call (rule errors are raised as Lua errors).
 void callRule(lua_State* L, ScriptRuntime& runtime, const RuleSpec& rule, const Event& event);
+
+// Adds a read-only table per plugin namespace with its functions to the table at `parley` (parley_exports.cpp).
+void installPluginExports(lua_State* L, int parley, ScriptRuntime& runtime);
 
 // Builds ctx's metatable and methods once per state (called by installParleyApi).
 void installContextMethods(lua_State* L, ScriptRuntime& runtime);

@@ -142,10 +142,15 @@ std::vector<ScriptEngine::Found> ScriptEngine::scan(bool libraries) const {
     return out;
 }
 
+void ScriptEngine::setExports(std::vector<LuaExport> exports) {
+    exports_ = std::make_shared<const std::vector<LuaExport>>(std::move(exports));
+}
+
 ScriptServices ScriptEngine::servicesFor(const std::string& name) {
     ScriptServices services;
     services.kv = kv_;
     services.scripts_dir = options_.scripts_dir;
+    services.exports = exports_;
     Poco::Logger* log = &log_;
     services.log = [log, name](const std::string& level, const std::string& message) {
         std::string line = "lua " + name + ": " + message;
@@ -191,7 +196,8 @@ std::vector<ScriptFileStatus> ScriptEngine::reload(bool force) {
             script = LuaScript::fromFile(f.name, f.path, options_.limits, options_.max_failures,
                                          servicesFor(f.name));
             Poco::Logger* log = &log_;
-            script->on_disabled = [log](const std::string& message) { log->warning("lua: " + message); };
+            script->on_failure = [log](const std::string& error) { log->warning("lua: rule failed: " + error); };
+            script->on_disabled = [log](const std::string& message) { log->error("lua: " + message); };
         } catch (const std::exception& e) {
             error = e.what();
         }

@@ -65,6 +65,10 @@ public:
     std::vector<ScriptFileStatus> reload(bool force = true);
 
     std::vector<ScriptFileStatus> status() const;
+
+    // The plugin functions scripts see as parley.<namespace>.<name>; set before start() (states built later
+    // pick them up).
+    void setExports(std::vector<LuaExport> exports);
     const std::string& scriptsDir() const { return options_.scripts_dir; }
 
 private:
@@ -90,6 +94,7 @@ private:
     ScriptEngineOptions options_;
     HookRegistry& hooks_;
     KvStore* kv_;
+    std::shared_ptr<const std::vector<LuaExport>> exports_;
     Poco::Logger& log_;
 
     mutable std::mutex mutex_;  // files_

@@ -340,6 +340,20 @@ const parley_host_api kApi = [] {
             return static_cast<int>(PARLEY_OK);
         });
     };
+    api.lua_function = [](parley_plugin* p, const char* name, parley_lua_fn fn, void* user) {
+        if (missing(p) || missing(name) || missing(fn)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "lua_function: null argument");
+        if (!p->plugin->loading) return fail(PARLEY_ERR_DENIED, "Lua functions can be exposed only in parley_plugin_load");
+        p->plugin->lua_functions.push_back({name, fn, user});
+        return static_cast<int>(PARLEY_OK);
+    };
+    api.lua_return = [](parley_lua_call* call, const char* json) {
+        if (missing(call) || missing(json)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "lua_return: null argument");
+        return guard([&] {
+            parseJson("[" + std::string(json) + "]");  // any JSON value (Poco refuses bare scalars at the top)
+            call->result = json;
+            return static_cast<int>(PARLEY_OK);
+        });
+    };
     api.schedule = [](parley_plugin* p, const char* name, int interval_seconds, parley_job_fn fn, void* user) {
         if (missing(p) || missing(name) || missing(fn)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "schedule: null argument");
         if (!p->plugin->loading) return fail(PARLEY_ERR_DENIED, "jobs can be scheduled only in parley_plugin_load");

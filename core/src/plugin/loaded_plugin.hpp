@@ -20,6 +20,11 @@ struct parley_event {
     parley::core::HookOutcome outcome;
 };
 
+// One call of a plugin's Lua function: where its result goes.
+struct parley_lua_call {
+    std::string result = "null";
+};
+
 // What a route's response handle carries.
 struct parley_response {
     parley::core::RequestContext* ctx;
@@ -50,6 +55,12 @@ struct PluginHost::Loaded {
         void* user;
     };
     std::vector<Job> jobs;
+    struct LuaFunction {
+        std::string name;
+        parley_lua_fn fn;
+        void* user;
+    };
+    std::vector<LuaFunction> lua_functions;
 
     // Makes the recorded hooks live in the registry (after a successful load, all at once).
     void publishHooks(HookRegistry& registry);

@@ -177,6 +177,26 @@ void PluginHost::loadOne(const std::string& id, std::map<std::string, PluginMani
         disable(id, "load failed (status " + std::to_string(rc) + "): " + (error.empty() ? "no message" : error), &m);
         return;
     }
+    // Lua functions first: a name the registry refuses fails the load before anything goes live.
+    for (const auto& f : plugin->lua_functions) {
+        parley_lua_fn fn = f.fn;
+        void* user = f.user;
+        try {
+            app_.lua_exports.add(id, f.name, [fn, user](const std::string& args) {
+                parley_lua_call call;
+                clearPluginError();
+                int rc = fn(user, args.c_str(), &call);
+                if (rc != PARLEY_OK)
+                    throw std::runtime_error(pluginError().empty() ? "failed with status " + std::to_string(rc)
+                                                                   : pluginError());
+                return call.result;
+            });
+        } catch (const std::invalid_argument& e) {
+            app_.lua_exports.removeOwner(id);
+            disable(id, std::string("load failed: ") + e.what(), &m);
+            return;
+        }
+    }
     plugin->publishHooks(app_.hooks);
     for (const auto& job : plugin->jobs) {
         parley_job_fn fn = job.fn;

@@ -98,6 +98,14 @@ typedef struct parley_http_response {
     size_t body_size;
 } parley_http_response;
 
+/* One call of a plugin function from a Lua rule; the plugin answers through parley_host_api.lua_return. */
+typedef struct parley_lua_call parley_lua_call;
+
+/* A function exposed to Lua rules (parley_host_api.lua_function). `args_json` is the Lua arguments as a JSON
+ * array. Return PARLEY_OK after lua_return (no lua_return gives nil), or an error status with set_error: the
+ * rule then sees a Lua error with that message. Called on the thread running the rule. Since 1.0. */
+typedef int (*parley_lua_fn)(void* user_data, const char* args_json, parley_lua_call* call);
+
 /* A scheduled job (parley_host_api.schedule). Return PARLEY_OK, or an error status with set_error. */
 typedef int (*parley_job_fn)(void* user_data);
 
@@ -186,6 +194,13 @@ typedef struct parley_host_api {
      * Call only from parley_plugin_load. */
     int (*schedule)(parley_plugin* plugin, const char* name, int interval_seconds, parley_job_fn fn,
                     void* user_data);
+
+    /* Since 1.0. Exposes `fn` to Lua rules as parley.<name>, where `name` is "<namespace>.<function>"
+     * (e.g. "kb.search" gives parley.kb.search(text, {limit = 3})). Namespaces of the core (on, log, now,
+     * import, kv, time, text, http) and of other plugins are refused. Call only from parley_plugin_load. */
+    int (*lua_function)(parley_plugin* plugin, const char* name, parley_lua_fn fn, void* user_data);
+    /* Since 1.0. Sets what the Lua call returns: a JSON value (objects become tables, arrays sequences). */
+    int (*lua_return)(parley_lua_call* call, const char* json);
 } parley_host_api;
 
 /* The entry point every plugin exports. Register hooks and routes here and return PARLEY_OK; any other
