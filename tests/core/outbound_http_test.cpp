@@ -96,6 +96,17 @@ BOOST_AUTO_TEST_CASE(a_loopback_target_is_refused_before_connecting_unless_allow
     BOOST_TEST(r.body == "path=/hello");
 }
 
+BOOST_AUTO_TEST_CASE(a_name_that_resolves_to_loopback_is_refused_unless_listed) {
+    OutboundRequest req;
+    req.url = "http://localhost:1/";
+    BOOST_CHECK_EXCEPTION(sendOutbound(req, OutboundPolicy{}), OutboundRefused,
+                          [](const OutboundRefused& e) { return e.denied(); });
+    OutboundPolicy listed;
+    listed.allowed_hosts = {"localhost"};
+    // Allowed by name, so it gets as far as connecting (nothing listens on port 1).
+    BOOST_CHECK_THROW(sendOutbound(req, listed), std::runtime_error);
+}
+
 BOOST_AUTO_TEST_CASE(malformed_and_non_http_urls_are_refused) {
     OutboundRequest req;
     for (std::string url : {"ftp://example.com/", "not a url", "http:///nohost"}) {

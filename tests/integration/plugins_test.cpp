@@ -229,28 +229,36 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(plugin_lua_functions)
 
-BOOST_AUTO_TEST_CASE(a_lua_rule_calls_functions_a_plugin_exposes_and_sees_their_errors) {
+BOOST_AUTO_TEST_CASE(a_lua_rule_calls_plugin_functions_and_the_guarded_http_client) {
     TestDatabase db;
     std::string scripts = db.dataDir() + "/scripts";
     Poco::File(scripts).createDirectories();
-    std::ofstream(scripts + "/probe.lua") << R"(-- Calls the lua_probe plugin's functions when echo emits test.ping.
-parley.on("test.ping", function(ctx)
-  local ok, err = pcall(parley.probe.fail)
-  parley.probe.record({doubled = parley.probe.double(21), failed = not ok, message = tostring(err)})
-end, {kind = "notification"})
-)";
     Parleyd server(db, {{"PARLEY_PLUGINS", "echo,lua_probe"},
                         {"PARLEY_PLUGINS_PATH", pluginPath()},
-                        {"PARLEY_LUA_SCRIPTS_DIR", scripts}});
+                        {"PARLEY_LUA_SCRIPTS_DIR", scripts},
+                        {"PARLEY_OUTBOUND_ALLOWED_HOSTS", "127.0.0.1"},
+                        {"PARLEY_LOG_LEVEL", "information"}});
+    std::string port = std::to_string(server.port());
+    std::ofstream(scripts + "/probe.lua") << R"(-- Calls the lua_probe plugin's functions and parley.http when echo emits test.ping.
+parley.on("test.ping", function(ctx)
+  local ok, err = pcall(parley.probe.fail)
+  local health = parley.http.request{url = "http://127.0.0.1:)" + port + R"(/healthz"}
+  local denied_ok, denied = pcall(parley.http.request, {url = "http://localhost:)" + port + R"(/healthz"})
+  parley.probe.record({doubled = parley.probe.double(21), failed = not ok, message = tostring(err),
+                       health = health.status, health_body = health.body, denied = tostring(denied)})
+end, {kind = "notification"})
+)";
     server.start();
     Client root = Client(server.port()).bearer(server.superAdminToken());
     BOOST_REQUIRE(root.post("/api/v1/plugins/echo/emit", "{}").status == 202);
     Response last = Client(server.port()).get("/hooks/lua_probe/last");
-    BOOST_REQUIRE_MESSAGE(last.status == 200, last.body);
+    BOOST_REQUIRE_MESSAGE(last.status == 200 && last.body != "null", last.body + "\n" + server.output());
     // record() got its arguments as a JSON array: [{...}]
     BOOST_TEST(last.body.find("\"doubled\":42") != std::string::npos, last.body);
     BOOST_TEST(last.body.find("\"failed\":true") != std::string::npos, last.body);
     BOOST_TEST(last.body.find("the probe refuses") != std::string::npos, last.body);
+    BOOST_TEST(last.body.find("\"health\":200") != std::string::npos, last.body);
+    BOOST_TEST(last.body.find("private address") != std::string::npos, last.body);  // localhost is not listed
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -11,6 +11,7 @@
 #include "lua/script_engine.hpp"
 #include "lua/transcript.hpp"
 #include "jobs/scheduler.hpp"
+#include "net/outbound_http.hpp"
 #include "plugin/plugin_host.hpp"
 #include "plugin/manifest.hpp"
 #include "auth/secret_box.hpp"
@@ -213,6 +214,8 @@ int ServerApp::serve() {
     registerPluginRoutes(*router);
     app->scheduler->start();
     app->scripts->setExports(app->lua_exports.list());
+    OutboundPolicy policy{app->config.outbound.allow_private_targets, app->config.outbound.allowed_private_hosts};
+    app->scripts->setHttp([policy](const OutboundRequest& r) { return sendOutbound(r, policy); });
     app->scripts->start();
     registerScriptRoutes(*router);
     HttpServer server(*app, router);

@@ -262,6 +262,7 @@ void installParleyApi(lua_State* L, ScriptRuntime& rt) {
 
     installTimeAndText(L, parley, rt);
     installPluginExports(L, parley, rt);
+    installHttp(L, parley, rt);
     installContextMethods(L, rt);
 
     pushReadOnlyProxy(L, "parley");

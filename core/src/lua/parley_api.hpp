@@ -12,6 +12,7 @@
 
 #include "lua/sandbox.hpp"
 #include "plugin/hooks.hpp"
+#include "net/outbound_http.hpp"
 #include "plugin/lua_exports.hpp"
 #include "store/kv_repository.hpp"
 
@@ -24,6 +25,8 @@ struct ScriptServices {
     std::function<void(const std::string& level, const std::string& message)> log;  // parley.log and print
     std::string scripts_dir;  // parley.import("lib/x") reads <scripts_dir>/lib/x.lua
     std::shared_ptr<const std::vector<LuaExport>> exports;  // plugin functions: parley.<namespace>.<name>
+    // parley.http.request: the host's guarded client; empty makes it raise "not available here".
+    std::function<OutboundResponse(const OutboundRequest&)> http;
 };
 
 // A rule as parley.on registered it.
@@ -56,6 +59,9 @@ void installParleyApi(lua_State* L, ScriptRuntime& runtime);
 // Calls the rule's function with a ctx built from the event's payload; ctx methods add actions to
 // runtime.outcome. Call inside LuaSandbox::call (rule errors are raised as Lua errors).
 void callRule(lua_State* L, ScriptRuntime& runtime, const RuleSpec& rule, const Event& event);
+
+// Adds parley.http.request (parley_http.cpp).
+void installHttp(lua_State* L, int parley, ScriptRuntime& runtime);
 
 // Adds a read-only table per plugin namespace with its functions to the table at `parley` (parley_exports.cpp).
 void installPluginExports(lua_State* L, int parley, ScriptRuntime& runtime);

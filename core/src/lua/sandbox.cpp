@@ -357,6 +357,11 @@ void LuaSandbox::chargeSteps(lua_State* L, long long steps) {
     if (overBudget(sb)) raiseLimit(L, nullptr);
 }
 
+void LuaSandbox::creditTime(lua_State* L, std::chrono::steady_clock::duration waited) {
+    LuaSandbox& sb = of(L);
+    if (sb.depth_ > 0) sb.deadline_ += waited;
+}
+
 int LuaSandbox::messageHandler(lua_State* L) {
     const char* msg = lua_tostring(L, 1);
     if (!msg) {

@@ -70,6 +70,9 @@ public:
     // Counts `steps` of C work (pattern matching) against the call's instruction budget; when the budget or
     // the deadline is spent, raises the limit error in L. For C functions that loop without running Lua code.
     static void chargeSteps(lua_State* L, long long steps);
+    // Gives back wall-clock time a C function spent waiting on the outside world (parley.http), so a slow
+    // network does not count against the rule's CPU deadline. The instruction budget still applies.
+    static void creditTime(lua_State* L, std::chrono::steady_clock::duration waited);
 
     // While false, the allocator grants every request: the host builds values (event payloads) that the
     // script did not ask for. call() turns the limit back on.

@@ -151,6 +151,7 @@ ScriptServices ScriptEngine::servicesFor(const std::string& name) {
     services.kv = kv_;
     services.scripts_dir = options_.scripts_dir;
     services.exports = exports_;
+    services.http = http_;
     Poco::Logger* log = &log_;
     services.log = [log, name](const std::string& level, const std::string& message) {
         std::string line = "lua " + name + ": " + message;

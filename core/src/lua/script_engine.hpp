@@ -69,6 +69,8 @@ public:
     // The plugin functions scripts see as parley.<namespace>.<name>; set before start() (states built later
     // pick them up).
     void setExports(std::vector<LuaExport> exports);
+    // The client behind parley.http.request; set before start().
+    void setHttp(std::function<OutboundResponse(const OutboundRequest&)> http) { http_ = std::move(http); }
     const std::string& scriptsDir() const { return options_.scripts_dir; }
 
 private:
@@ -95,6 +97,7 @@ private:
     HookRegistry& hooks_;
     KvStore* kv_;
     std::shared_ptr<const std::vector<LuaExport>> exports_;
+    std::function<OutboundResponse(const OutboundRequest&)> http_;
     Poco::Logger& log_;
 
     mutable std::mutex mutex_;  // files_

@@ -77,7 +77,8 @@ Target resolve(const OutboundRequest& request, const OutboundPolicy& policy) {
         addresses.push_back(literal.toString());
     } else {
         try {
-            for (const auto& a : Poco::Net::DNS::hostByName(t.host).addresses()) addresses.push_back(a.toString());
+            Poco::Net::HostEntry entry = Poco::Net::DNS::hostByName(t.host);  // keep it alive through the loop
+            for (const auto& a : entry.addresses()) addresses.push_back(a.toString());
         } catch (const Poco::Exception& e) {
             throw std::runtime_error("cannot resolve '" + t.host + "': " + e.message());
         }

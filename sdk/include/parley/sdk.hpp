@@ -136,6 +136,16 @@ private:
 
 using HookFunction = std::function<void(Event&)>;
 using RouteFunction = std::function<void(const Request&, Response&)>;
+using JobFunction = std::function<void()>;
+// Receives the Lua arguments as a JSON array, returns the result as JSON ("null" for nothing).
+using LuaFunction = std::function<std::string(const std::string& args_json)>;
+
+// The answer to Plugin::http.
+struct HttpReply {
+    int status = 0;
+    std::string headers;  // "Name: value" lines
+    std::string body;
+};
 
 // The plugin's view of the host, given to the load function. A small value (two pointers): callbacks that
 // need it capture a copy, never a reference to the one passed to load.
@@ -200,6 +210,29 @@ public:
     }
     void count(const std::string& name, double value = 1) const { api_->count(self_, name.c_str(), value); }
 
+    // An HTTP request through the host's guarded client; throws parley::Error (PARLEY_ERR_DENIED for a
+    // private target the operator has not allowed, PARLEY_ERR_UNAVAILABLE when every attempt failed).
+    HttpReply http(const std::string& method, const std::string& url, const std::string& body = "",
+                   const std::string& headers = "", int timeout_ms = 0, int retries = 0) const {
+        parley_http_request req{sizeof(parley_http_request), method.c_str(), url.c_str(), headers.c_str(),
+                                body.data(), body.size(), timeout_ms, 0, retries};
+        parley_http_response resp{sizeof(parley_http_response), 0, nullptr, nullptr, 0};
+        check(api_->http(self_, &req, &resp));
+        return {resp.status, resp.headers ? resp.headers : "", std::string(resp.body ? resp.body : "", resp.body_size)};
+    }
+
+    // Runs `fn` every `interval_seconds`, once per cluster. Call from the load function.
+    void every(const std::string& name, int interval_seconds, JobFunction fn) {
+        auto* holder = keep(std::make_unique<JobFunction>(std::move(fn)));
+        check(api_->schedule(self_, name.c_str(), interval_seconds, &Plugin::jobTrampoline, holder));
+    }
+
+    // Exposes `fn` to Lua rules as parley.<name> ("kb.search"). Call from the load function.
+    void luaFunction(const std::string& name, LuaFunction fn) {
+        auto* holder = keep(std::make_unique<LuaFunction>(std::move(fn)));
+        check(api_->lua_function(self_, name.c_str(), &Plugin::luaTrampoline, holder));
+    }
+
     // Runs `body` and turns any exception into a status plus the host-side error message (used by the
     // trampolines and PARLEY_PLUGIN; plugin code rarely needs it).
     template <typename Body>
@@ -257,6 +290,16 @@ private:
             Event event(api, e);
             (*static_cast<HookFunction*>(user))(event);
         });
+    }
+    static int jobTrampoline(void* user) {
+        return guarded(currentApi(), [&] { (*static_cast<JobFunction*>(user))(); });
+    }
+    static int luaTrampoline(void* user, const char* args, parley_lua_call* call) {
+        const parley_host_api* api = currentApi();
+        std::string result;
+        int status = guarded(api, [&] { result = (*static_cast<LuaFunction*>(user))(args ? args : "[]"); });
+        if (status != PARLEY_OK) return status;
+        return api->lua_return(call, result.c_str());
     }
     static int routeTrampoline(void* user, const parley_request* r, parley_response* w) {
         auto* holder = static_cast<RouteHolder*>(user);

@@ -13,6 +13,8 @@
 #include "parley/plugin.h"
 
 #include <algorithm>
+#include <functional>
+#include <stdexcept>
 #include <map>
 #include <string>
 #include <vector>
@@ -31,6 +33,9 @@ struct parley_response {
     int status = 0;
     std::string content_type, body;
     std::map<std::string, std::string> headers;
+};
+struct parley_lua_call {
+    std::string result = "null";
 };
 
 namespace parley::testing {
@@ -139,6 +144,29 @@ public:
             return static_cast<int>(PARLEY_OK);
         };
         api_.set_error = [](const char* message) { lastError() = message ? message : ""; };
+        api_.http = [](parley_plugin* p, const parley_http_request* r, parley_http_response* out) {
+            FakeHost& h = of(p);
+            h.http_requests.push_back({r->method, r->url, std::string(r->body ? r->body : "", r->body_size)});
+            if (!h.http_reply) return fail(PARLEY_ERR_UNAVAILABLE, "the fake host has no http_reply set");
+            h.last_http_ = h.http_reply(h.http_requests.back());
+            out->status = h.last_http_.status;
+            out->headers = "";
+            out->body = h.last_http_.body.data();
+            out->body_size = h.last_http_.body.size();
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.schedule = [](parley_plugin* p, const char* name, int interval, parley_job_fn fn, void* user) {
+            of(p).jobs_[name] = {fn, user, interval};
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.lua_function = [](parley_plugin* p, const char* name, parley_lua_fn fn, void* user) {
+            of(p).lua_[name] = {fn, user};
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.lua_return = [](parley_lua_call* call, const char* json) {
+            call->result = json;
+            return static_cast<int>(PARLEY_OK);
+        };
     }
 
     // Calls the plugin's entry point; returns its status (lastError() explains a failure).
@@ -207,6 +235,33 @@ public:
         return {404, "application/json", "{\"error\":{\"code\":\"not_found\",\"message\":\"no route\"}}", {}};
     }
 
+    // Runs a scheduled job now; returns its status.
+    int runJob(const std::string& name) {
+        auto it = jobs_.find(name);
+        if (it == jobs_.end()) return fail(PARLEY_ERR_NOT_FOUND, "no job '" + name + "'");
+        return it->second.fn(it->second.user);
+    }
+    // Calls a function exposed to Lua with JSON arguments; returns its JSON result, or throws the plugin's error.
+    std::string callLua(const std::string& name, const std::string& args_json = "[]") {
+        auto it = lua_.find(name);
+        if (it == lua_.end()) throw std::runtime_error("no Lua function '" + name + "'");
+        parley_lua_call call;
+        lastError().clear();
+        if (it->second.fn(it->second.user, args_json.c_str(), &call) != PARLEY_OK) throw std::runtime_error(lastError());
+        return call.result;
+    }
+
+    struct HttpCall {
+        std::string method, url, body;
+    };
+    struct HttpAnswer {
+        int status = 200;
+        std::string body;
+    };
+    // What the plugin's outgoing requests get; unset: PARLEY_ERR_UNAVAILABLE.
+    std::function<HttpAnswer(const HttpCall&)> http_reply;
+    std::vector<HttpCall> http_requests;
+
     const parley_host_api* api() const { return &api_; }
     size_t hookCount() const { return hooks_.size(); }
     size_t routeCount() const { return routes_.size(); }
@@ -273,6 +328,18 @@ private:
         return true;
     }
 
+    struct Job {
+        parley_job_fn fn;
+        void* user;
+        int interval;
+    };
+    struct Lua {
+        parley_lua_fn fn;
+        void* user;
+    };
+    std::map<std::string, Job> jobs_;
+    std::map<std::string, Lua> lua_;
+    HttpAnswer last_http_;
     std::string config_;
     parley_host_api api_{};
     parley_plugin self_{};
