@@ -3,6 +3,8 @@
 
 #include <Poco/Net/StreamSocket.h>
 
+#include <chrono>
+
 using namespace parley::test;
 using parley::core::jsonObject;
 
@@ -64,7 +66,8 @@ BOOST_AUTO_TEST_CASE(sigterm_lets_a_request_in_flight_finish_before_exiting) {
     socket.sendBytes(first.data(), static_cast<int>(first.size()));
     // Wait until the handler is reading the body: /metrics then counts two requests in flight (itself too).
     bool in_flight = false;
-    for (int i = 0; i < 2000 && !in_flight; ++i)
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!in_flight && std::chrono::steady_clock::now() < deadline)
         in_flight = Client(server.port()).get("/metrics").body.find("parley_http_in_flight_requests 2") != std::string::npos;
     BOOST_REQUIRE(in_flight);
     server.terminate();

@@ -4,6 +4,7 @@
 
 #include <Poco/File.h>
 
+#include <chrono>
 #include <fstream>
 
 using namespace parley::test;
@@ -220,7 +221,8 @@ BOOST_FIXTURE_TEST_CASE(outgoing_http_reaches_loopback_when_the_operator_allows_
 BOOST_FIXTURE_TEST_CASE(a_scheduled_job_runs_and_records_its_runs, OpenProbe) {
     // The first registration makes the job due at once; the scheduler checks every second.
     int ticks = 0;
-    for (int i = 0; i < 400 && ticks < 1; ++i)
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (ticks < 1 && std::chrono::steady_clock::now() < deadline)
         ticks = Client(server.port()).get("/hooks/http_probe/ticks").json()->getValue<int>("ticks");
     BOOST_TEST(ticks >= 1);
 }
@@ -259,6 +261,33 @@ end, {kind = "notification"})
     BOOST_TEST(last.body.find("the probe refuses") != std::string::npos, last.body);
     BOOST_TEST(last.body.find("\"health\":200") != std::string::npos, last.body);
     BOOST_TEST(last.body.find("private address") != std::string::npos, last.body);  // localhost is not listed
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(core_events)
+
+BOOST_AUTO_TEST_CASE(a_widget_change_reaches_hooks_as_widget_updated_after_the_commit) {
+    TestDatabase db;
+    std::string scripts = db.dataDir() + "/scripts";
+    Poco::File(scripts).createDirectories();
+    std::ofstream(scripts + "/watch.lua") << R"(-- Records each widget change through the lua_probe plugin.
+parley.on("widget.updated", function(ctx)
+  parley.probe.record({version = ctx.widget.version, name = ctx.widget.name, tenant = ctx.tenant_id})
+end, {kind = "notification"})
+)";
+    Parleyd server(db, {{"PARLEY_PLUGINS", "lua_probe"}, {"PARLEY_PLUGINS_PATH", pluginPath()},
+                        {"PARLEY_LUA_SCRIPTS_DIR", scripts}});
+    server.start();
+    Client root = Client(server.port()).bearer(server.superAdminToken());
+    std::string tenant = root.post("/api/v1/tenants", R"({"name":"Acme"})").json()->getValue<std::string>("id");
+    std::string widget =
+        root.post("/api/v1/tenants/" + tenant + "/widgets", R"({"name":"Site"})").json()->getValue<std::string>("id");
+    BOOST_REQUIRE(root.patch("/api/v1/tenants/" + tenant + "/widgets/" + widget, R"({"name":"Shop"})").status == 200);
+    Response last = Client(server.port()).get("/hooks/lua_probe/last");
+    BOOST_TEST(last.body.find("\"version\":2") != std::string::npos, last.body);
+    BOOST_TEST(last.body.find("\"name\":\"Shop\"") != std::string::npos, last.body);
+    BOOST_TEST(last.body.find(tenant) != std::string::npos, last.body);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

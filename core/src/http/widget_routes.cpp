@@ -77,6 +77,18 @@ JsonObject embedJson(const App& app, const Widget& w) {
     return out;
 }
 
+// Tells hooks (plugins, Lua rules) that a widget changed, after the change is committed.
+void notifyWidgetUpdated(RequestContext& ctx, const Widget& w) {
+    Event event;
+    event.name = "widget.updated";
+    event.payload = jsonObject();
+    event.payload->set("tenant_id", w.tenant_id);
+    event.payload->set("widget", w.toJson());
+    event.payload->set("actor_user_id", ctx.principal().user_id);
+    DispatchResult result = ctx.app.hooks.dispatch(event);
+    for (const auto& failure : result.failures) ctx.app.log->warning("hook failed on widget.updated: " + failure);
+}
+
 }  // namespace
 
 void registerWidgetRoutes(Router& router) {
@@ -153,6 +165,7 @@ void registerWidgetRoutes(Router& router) {
             return w;
         });
         ctx.app.widget_configs->invalidate(w.public_key);
+        notifyWidgetUpdated(ctx, w);
         ctx.sendJson(200, w.toJson());
     });
     router.add("DELETE", base + "/{widget_id}", Guard::signed_in, [](RequestContext& ctx) {
