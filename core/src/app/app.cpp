@@ -7,6 +7,7 @@
 #include "http/static_files.hpp"
 #include "lua/script_engine.hpp"
 #include "jobs/scheduler.hpp"
+#include "pipeline/message_pipeline.hpp"
 #include "plugin/plugin_host.hpp"
 
 #include <Poco/Environment.h>
@@ -84,6 +85,7 @@ std::unique_ptr<App> openApp(const Config& config, Poco::Logger& log) {
     app->kv = std::make_unique<DatabaseKvStore>(*app->db);
     app->scripts = std::make_unique<ScriptEngine>(scriptEngineOptions(config.lua), app->hooks, app->kv.get(), log);
     app->plugins = std::make_unique<PluginHost>(*app);
+    app->pipeline = std::make_unique<MessagePipeline>(*app);
     app->scheduler = std::make_unique<Scheduler>(*app->db, Poco::Environment::nodeName() + ":" +
                                                                std::to_string(Poco::Process::id()) + ":" +
                                                                randomToken(4));

@@ -20,6 +20,7 @@ class WidgetConfigCache;
 class StaticFiles;
 class PluginHost;
 class Scheduler;
+class MessagePipeline;
 class KvStore;
 class ScriptEngine;
 
@@ -31,6 +32,7 @@ struct App {
     std::unique_ptr<StaticFiles> static_files;
     std::unique_ptr<PluginHost> plugins;
     std::unique_ptr<Scheduler> scheduler;  // once-per-cluster jobs; started by serve()
+    std::unique_ptr<MessagePipeline> pipeline;  // ingest, screen, commit, respond
     Metrics metrics;
     HookRegistry hooks;  // native plugin hooks and Lua rules, dispatched by the pipeline
     LuaExports lua_exports;  // plugin functions Lua rules call as parley.<namespace>.<name>

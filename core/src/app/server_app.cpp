@@ -11,6 +11,7 @@
 #include "lua/script_engine.hpp"
 #include "lua/transcript.hpp"
 #include "jobs/scheduler.hpp"
+#include "pipeline/message_pipeline.hpp"
 #include "net/outbound_http.hpp"
 #include "plugin/plugin_host.hpp"
 #include "plugin/manifest.hpp"
@@ -218,6 +219,8 @@ int ServerApp::serve() {
     app->scripts->setHttp([policy](const OutboundRequest& r) { return sendOutbound(r, policy); });
     app->scripts->start();
     registerScriptRoutes(*router);
+    app->pipeline->start();
+    registerConversationRoutes(*router);
     HttpServer server(*app, router);
     server.start();
     std::cout << "parleyd listening on http://" << app->config.server.host << ":" << server.port() << std::endl;
@@ -225,6 +228,7 @@ int ServerApp::serve() {
     waitForTerminationRequest();
     log.information("shutting down: finishing in-flight requests");
     server.stop();
+    app->pipeline->stop();  // finishes the bot answers already queued
     app->scripts->stop();
     app->scheduler->stop();
     log.information("stopped");

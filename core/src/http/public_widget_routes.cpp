@@ -20,8 +20,9 @@ std::string joinDomains(const std::vector<std::string>& domains) {
     return out.empty() ? "none" : out;
 }
 
-// Finds the widget and checks it may serve this request; sets CORS headers for an allowed browser origin.
-std::shared_ptr<const PublicWidget> admit(RequestContext& ctx, const std::string& key, bool by_site_id) {
+}  // namespace
+
+std::shared_ptr<const PublicWidget> admitWidgetRequest(RequestContext& ctx, const std::string& key, bool by_site_id) {
     // Answers differ by Origin (CORS), so shared caches must key on it even when it is absent.
     ctx.response.set("Vary", "Origin");
     std::string origin = ctx.request.get("Origin", "");
@@ -68,6 +69,10 @@ std::shared_ptr<const PublicWidget> admit(RequestContext& ctx, const std::string
     return entry;
 }
 
+namespace {
+std::shared_ptr<const PublicWidget> admit(RequestContext& ctx, const std::string& key, bool by_site_id) {
+    return admitWidgetRequest(ctx, key, by_site_id);
+}
 }  // namespace
 
 void registerPublicWidgetRoutes(Router& router) {

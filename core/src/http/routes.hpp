@@ -1,9 +1,18 @@
 // Every route group registers itself here; app/server.cpp calls them in order.
 #pragma once
 
+#include <memory>
+#include <string>
+
 namespace parley::core {
 
 class Router;
+class RequestContext;
+struct PublicWidget;
+
+// Finds the widget of a public call and checks it may serve it: active widget and tenant, allowed origin (CORS
+// headers set for it), installation recorded, the tenant's rate limit. Throws the matching ApiError.
+std::shared_ptr<const PublicWidget> admitWidgetRequest(RequestContext& ctx, const std::string& key, bool by_site_id);
 
 void registerHealthRoutes(Router& router);
 void registerAuthRoutes(Router& router);
@@ -13,5 +22,6 @@ void registerWidgetRoutes(Router& router);
 void registerPublicWidgetRoutes(Router& router);
 void registerScriptRoutes(Router& router);
 void registerPluginRoutes(Router& router);
+void registerConversationRoutes(Router& router);
 
 }  // namespace parley::core

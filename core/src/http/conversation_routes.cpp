@@ -1,0 +1,107 @@
+// The visitor's side of a conversation: start it, send messages (idempotent by client message id), read history.
+// Every call names the widget by its public key and passes the widget's origin checks; message calls also
+// carry the visitor token that starting the conversation returned (X-Visitor-Token).
+#include "app/app.hpp"
+#include "app/errors.hpp"
+#include "auth/crypto.hpp"
+#include "http/router.hpp"
+#include "http/routes.hpp"
+#include "pipeline/message_pipeline.hpp"
+#include "store/database.hpp"
+#include "widgets/widget_config_cache.hpp"
+
+namespace parley::core {
+namespace {
+
+constexpr size_t kMaxTextBytes = 4000;
+
+// The conversation named in the path, checked against the widget and the visitor's token. An unknown id, a
+// conversation of another widget and a wrong token all answer the same 404, so ids cannot be probed.
+Conversation visitorConversation(RequestContext& ctx, const PublicWidget& widget) {
+    std::string id = ctx.param("conversation_id", true);
+    std::string token = ctx.request.get("X-Visitor-Token", "");
+    if (token.empty()) throw unauthorized("send the visitor token from the conversation start in X-Visitor-Token");
+    auto c = ctx.app.db->read(
+        [&](soci::session& sql) { return ConversationRepository(sql).findInWidget(widget.widget.id, id); });
+    if (!c || !constantTimeEquals(sha256Hex(token), c->visitor_token_hash))
+        throw notFound("conversation '" + id + "' not found");
+    return *c;
+}
+
+}  // namespace
+
+void registerConversationRoutes(Router& router) {
+    const std::string base = "/api/v1/widgets/{key}/conversations";
+    router.add("POST", base, Guard::public_api, [](RequestContext& ctx) {
+        auto widget = admitWidgetRequest(ctx, ctx.param("key"), false);
+        JsonObject body = ctx.json();
+        Conversation c;
+        c.id = newUuid();
+        c.tenant_id = widget->widget.tenant_id;
+        c.widget_id = widget->widget.id;
+        c.visitor_id = reqString(body, "visitor_id", 100);
+        c.session_id = optString(body, "session_id", 100).value_or("");
+        c.visitor_info = optObject(body, "visitor_info").value_or(jsonObject());
+        c.context = optObject(body, "context").value_or(jsonObject());
+        if (toJson(c.visitor_info).size() > 8192) throw invalidField("visitor_info", "is larger than 8 KiB");
+        if (toJson(c.context).size() > 16384) throw invalidField("context", "is larger than 16 KiB");
+        c.attributes = jsonObject();
+        c.context->set("ip_hash", ctx.ipHash());
+        c.context->set("user_agent", ctx.request.get("User-Agent", "").substr(0, 300));
+        std::string token = randomToken(24, "vt_");
+        c.visitor_token_hash = sha256Hex(token);
+        c.created_at = c.updated_at = nowMs();
+        ctx.app.db->write([&](soci::session& sql) {
+            ConversationRepository(sql).insert(c);
+            JsonObject event = jsonObject();
+            event->set("conversation", c.toJson());
+            appendOutboxEvent(sql, c.tenant_id, "conversation.started", event);
+        });
+        JsonObject out = jsonObject();
+        out->set("conversation", c.toJson());
+        out->set("visitor_token", token);  // shown once: the widget keeps it with the conversation id
+        out->set("agents_available", false);  // presence arrives with the agents part of issue #4
+        ctx.sendJson(201, out);
+    });
+    router.add("POST", base + "/{conversation_id}/messages", Guard::public_api, [](RequestContext& ctx) {
+        auto widget = admitWidgetRequest(ctx, ctx.param("key"), false);
+        Conversation c = visitorConversation(ctx, *widget);
+        if (c.status == "closed") throw conflict("conversation_closed", "this conversation is closed; start a new one");
+        JsonObject body = ctx.json();
+        NewMessage m;
+        m.client_message_id = optString(body, "client_message_id", 100).value_or("");
+        m.type = optString(body, "type", 20).value_or("text");
+        if (m.type != "text") throw invalidField("type", "must be 'text' (other types arrive with the full widget)");
+        m.text = reqString(body, "text", kMaxTextBytes);
+        if (m.text.find_first_not_of(" \t\r\n") == std::string::npos) throw invalidField("text", "must not be blank");
+        Posted posted = ctx.app.pipeline->postFromVisitor(c, std::move(m));
+        JsonObject out = jsonObject();
+        out->set("message", posted.message.toJson());
+        out->set("duplicate", posted.duplicate);
+        ctx.sendJson(posted.duplicate ? 200 : 201, out);
+    });
+    router.add("GET", base + "/{conversation_id}/messages", Guard::public_api, [](RequestContext& ctx) {
+        auto widget = admitWidgetRequest(ctx, ctx.param("key"), false);
+        Conversation c = visitorConversation(ctx, *widget);
+        long long after = 0;
+        int limit = 50;
+        try {
+            if (auto a = ctx.query("after_seq")) after = std::stoll(*a);
+            if (auto l = ctx.query("limit")) limit = std::stoi(*l);
+        } catch (const std::exception&) {
+            throw badRequest("invalid_query", "after_seq and limit must be integers");
+        }
+        if (after < 0 || limit < 1 || limit > 200)
+            throw badRequest("invalid_query", "after_seq must be 0 or more and limit between 1 and 200");
+        auto messages = ctx.app.db->read(
+            [&](soci::session& sql) { return ConversationRepository(sql).messagesAfter(c.id, after, limit, true); });
+        JsonArray list = jsonArray();
+        for (const auto& m : messages) list->add(m.toJson());
+        JsonObject out = jsonObject();
+        out->set("messages", list);
+        out->set("conversation", c.toJson());
+        ctx.sendJson(200, out);
+    });
+}
+
+}  // namespace parley::core

@@ -1,0 +1,173 @@
+// One road for every message: a reject stores nothing, a commit stores the message and its outbox event
+// together, and bots answer after the client has its 2xx.
+#include "pipeline/message_pipeline.hpp"
+
+#include "app/app.hpp"
+#include "app/errors.hpp"
+#include "store/database.hpp"
+
+namespace parley::core {
+
+MessagePipeline::MessagePipeline(App& app) : app_(app) {}
+
+MessagePipeline::~MessagePipeline() { stop(); }
+
+JsonObject MessagePipeline::eventPayload(const Conversation& c, const NewMessage& m) const {
+    JsonObject message = jsonObject();
+    message->set("text", m.text);
+    message->set("type", m.type);
+    message->set("sender_type", m.sender_type);
+    if (m.payload) message->set("payload", m.payload);
+    JsonObject conversation = jsonObject();
+    conversation->set("id", c.id);
+    conversation->set("status", c.status);
+    conversation->set("attributes", c.attributes);
+    JsonObject visitor = c.visitor_info ? storedObject(toJson(c.visitor_info)) : jsonObject();
+    visitor->set("id", c.visitor_id);
+    JsonObject payload = jsonObject();
+    payload->set("tenant_id", c.tenant_id);
+    payload->set("widget_id", c.widget_id);
+    payload->set("message", message);
+    payload->set("conversation", conversation);
+    payload->set("visitor", visitor);
+    payload->set("channel", c.channel);
+    payload->set("utm", c.context && c.context->getObject("utm") ? c.context->getObject("utm") : jsonObject());
+    return payload;
+}
+
+Message MessagePipeline::commit(const Conversation& c, NewMessage& m, bool flagged) {
+    Message msg;
+    msg.id = newUuid();
+    msg.tenant_id = c.tenant_id;
+    msg.conversation_id = c.id;
+    msg.sender_type = m.sender_type;
+    msg.type = m.type;
+    msg.text = m.text;
+    msg.payload = m.payload ? m.payload : jsonObject();
+    msg.client_message_id = m.client_message_id;
+    msg.origin = m.origin;
+    msg.flagged = flagged;
+    msg.created_at = nowMs();
+    app_.db->write([&](soci::session& sql) {
+        ConversationRepository(sql).appendMessage(msg);
+        JsonObject event = jsonObject();
+        event->set("message", msg.toJson());
+        event->set("widget_id", c.widget_id);
+        appendOutboxEvent(sql, c.tenant_id, "message.created", event);
+    });
+    return msg;
+}
+
+Posted MessagePipeline::postFromVisitor(const Conversation& c, NewMessage m) {
+    if (!m.client_message_id.empty()) {
+        auto seen = app_.db->read(
+            [&](soci::session& sql) { return ConversationRepository(sql).findByClientId(c.id, m.client_message_id); });
+        if (seen) return {*seen, true};
+    }
+    Event event;
+    event.name = "message.inbound";
+    event.payload = eventPayload(c, m);
+    DispatchResult screened = app_.hooks.dispatch(event);
+    for (const auto& failure : screened.failures) app_.log->warning("hook failed on message.inbound: " + failure);
+    if (screened.rejected)
+        throw ApiError(422, "message_rejected",
+                       "the message was not accepted" + (screened.reason.empty() ? "" : ": " + screened.reason));
+    bool flagged = false;
+    std::vector<Action> actions;
+    for (const auto& a : screened.actions) {
+        if (a->optValue<std::string>("type", "") == "flag") flagged = true;
+        else actions.push_back(a);
+    }
+    Message stored;
+    try {
+        stored = commit(c, m, flagged);
+    } catch (const soci::soci_error&) {
+        // Two retries racing on one client message id: the unique index kept one; answer with it.
+        if (m.client_message_id.empty()) throw;
+        auto seen = app_.db->read(
+            [&](soci::session& sql) { return ConversationRepository(sql).findByClientId(c.id, m.client_message_id); });
+        if (!seen) throw;
+        return {*seen, true};
+    }
+    if (!flagged && !actions.empty()) {
+        std::lock_guard lock(mutex_);
+        queue_.push_back({c.id, std::move(actions)});
+        wake_.notify_one();
+    }
+    return {stored, false};
+}
+
+Message MessagePipeline::postFromBot(const Conversation& c, NewMessage m) { return commit(c, m, false); }
+
+void MessagePipeline::respond(const Work& work) {
+    auto conversation =
+        app_.db->read([&](soci::session& sql) { return ConversationRepository(sql).find(work.conversation_id); });
+    if (!conversation) return;
+    for (const auto& action : work.actions) {
+        std::string type = action->optValue<std::string>("type", "");
+        std::string origin = action->optValue<std::string>("origin", "");
+        if (type == "reply") {
+            NewMessage reply;
+            reply.sender_type = "bot";
+            reply.text = action->optValue<std::string>("text", "");
+            reply.origin = origin;
+            reply.payload = jsonObject();
+            if (auto quick = action->getArray("quick_replies")) reply.payload->set("quick_replies", quick);
+            postFromBot(*conversation, std::move(reply));
+        } else if (type == "handoff") {
+            app_.db->write([&](soci::session& sql) {
+                ConversationRepository(sql).updateStatus(conversation->id, "queued", nowMs());
+                JsonObject event = jsonObject();
+                event->set("conversation_id", conversation->id);
+                event->set("reason", action->optValue<std::string>("reason", ""));
+                appendOutboxEvent(sql, conversation->tenant_id, "conversation.handoff_requested", event);
+            });
+        } else if (type == "set") {
+            conversation->attributes->set(action->optValue<std::string>("key", ""), action->get("value"));
+            app_.db->write([&](soci::session& sql) {
+                ConversationRepository(sql).updateAttributes(conversation->id, conversation->attributes, nowMs());
+            });
+        }
+        // capture_lead and the rest arrive with leads and agents (issue #4's remaining parts).
+    }
+}
+
+void MessagePipeline::start() {
+    worker_ = std::thread([this] {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty() && stopping_) return;
+            Work work = std::move(queue_.front());
+            queue_.pop_front();
+            busy_ = true;
+            lock.unlock();
+            try {
+                respond(work);
+            } catch (const std::exception& e) {
+                app_.log->error(std::string("responder: ") + e.what());
+            }
+            lock.lock();
+            busy_ = false;
+            idle_.notify_all();
+        }
+    });
+}
+
+void MessagePipeline::drain() {
+    std::unique_lock lock(mutex_);
+    if (!worker_.joinable()) return;
+    idle_.wait(lock, [this] { return queue_.empty() && !busy_; });
+}
+
+void MessagePipeline::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (!worker_.joinable()) return;
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    worker_.join();
+}
+
+}  // namespace parley::core

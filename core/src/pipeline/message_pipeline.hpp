@@ -1,0 +1,71 @@
+// The message pipeline: ingest, screen (message.inbound hooks), commit (message + outbox in one transaction),
+// then respond (bot actions, off the request thread).
+#pragma once
+
+#include "plugin/hooks.hpp"
+#include "store/conversation_repository.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace parley::core {
+
+struct App;
+
+// A message as a channel hands it in.
+struct NewMessage {
+    std::string sender_type = "visitor";
+    std::string type = "text";
+    std::string text;
+    JsonObject payload;
+    std::string client_message_id;
+    std::string origin;  // for bot messages: the plugin id or "lua:<file>" that wrote it
+};
+
+struct Posted {
+    Message message;
+    bool duplicate = false;  // the client message id was seen before: this is the first result
+};
+
+class MessagePipeline {
+public:
+    explicit MessagePipeline(App& app);
+    ~MessagePipeline();
+
+    // A visitor's message: a retry with a known client message id returns the first result; otherwise the
+    // message.inbound filters screen it (a reject throws ApiError 422 `message_rejected` and stores nothing;
+    // a `flag` action stores it hidden), then it commits with its message.created outbox event. Actions the
+    // hooks asked for (reply, handoff, set) run afterwards on the responder thread.
+    Posted postFromVisitor(const Conversation& conversation, NewMessage message);
+
+    // A message from a bot, plugin or rule: committed with its outbox event, not screened.
+    Message postFromBot(const Conversation& conversation, NewMessage message);
+
+    void start();
+    void stop();
+    // Blocks until the responder has run every queued action (tests and shutdown).
+    void drain();
+
+private:
+    struct Work {
+        std::string conversation_id;
+        std::vector<Action> actions;
+    };
+    Message commit(const Conversation& conversation, NewMessage& message, bool flagged);
+    void respond(const Work& work);
+    JsonObject eventPayload(const Conversation& conversation, const NewMessage& message) const;
+
+    App& app_;
+    std::mutex mutex_;
+    std::condition_variable wake_, idle_;
+    std::deque<Work> queue_;
+    bool busy_ = false;
+    bool stopping_ = false;
+    std::thread worker_;
+};
+
+}  // namespace parley::core

@@ -1,0 +1,163 @@
+// SQL for conversations, messages and the outbox.
+#include "store/conversation_repository.hpp"
+
+#include "store/database.hpp"
+#include "store/row.hpp"
+
+namespace parley::core {
+
+JsonObject Conversation::toJson() const {
+    JsonObject o = jsonObject();
+    o->set("id", id);
+    o->set("widget_id", widget_id);
+    o->set("visitor_id", visitor_id);
+    o->set("session_id", session_id);
+    o->set("channel", channel);
+    o->set("status", status);
+    o->set("visitor_info", visitor_info);
+    o->set("context", context);
+    o->set("attributes", attributes);
+    o->set("last_seq", static_cast<Poco::Int64>(last_seq));
+    o->set("created_at", static_cast<Poco::Int64>(created_at));
+    return o;
+}
+
+JsonObject Message::toJson() const {
+    JsonObject o = jsonObject();
+    o->set("id", id);
+    o->set("conversation_id", conversation_id);
+    o->set("seq", static_cast<Poco::Int64>(seq));
+    o->set("sender_type", sender_type);
+    o->set("type", type);
+    o->set("text", text);
+    o->set("payload", payload);
+    o->set("client_message_id", client_message_id.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(client_message_id));
+    o->set("flagged", flagged);
+    o->set("created_at", static_cast<Poco::Int64>(created_at));
+    return o;
+}
+
+namespace {
+const char* kConversationColumns =
+    "SELECT id, tenant_id, widget_id, visitor_id, session_id, visitor_token_hash, channel, status, visitor_info, "
+    "context, attributes, last_seq, created_at, updated_at FROM conversations ";
+
+Conversation conversationFromRow(const soci::row& r) {
+    Conversation c;
+    c.id = rowText(r, 0);
+    c.tenant_id = rowText(r, 1);
+    c.widget_id = rowText(r, 2);
+    c.visitor_id = rowText(r, 3);
+    c.session_id = rowText(r, 4);
+    c.visitor_token_hash = rowText(r, 5);
+    c.channel = rowText(r, 6);
+    c.status = rowText(r, 7);
+    c.visitor_info = storedObject(rowText(r, 8));
+    c.context = storedObject(rowText(r, 9));
+    c.attributes = storedObject(rowText(r, 10));
+    c.last_seq = rowInt(r, 11);
+    c.created_at = rowInt(r, 12);
+    c.updated_at = rowInt(r, 13);
+    return c;
+}
+
+const char* kMessageColumns =
+    "SELECT id, tenant_id, conversation_id, seq, sender_type, type, text, payload, client_message_id, origin, "
+    "flagged, created_at FROM messages ";
+
+Message messageFromRow(const soci::row& r) {
+    Message m;
+    m.id = rowText(r, 0);
+    m.tenant_id = rowText(r, 1);
+    m.conversation_id = rowText(r, 2);
+    m.seq = rowInt(r, 3);
+    m.sender_type = rowText(r, 4);
+    m.type = rowText(r, 5);
+    m.text = rowText(r, 6);
+    m.payload = storedObject(rowText(r, 7));
+    m.client_message_id = rowText(r, 8);
+    m.origin = rowText(r, 9);
+    m.flagged = rowInt(r, 10) != 0;
+    m.created_at = rowInt(r, 11);
+    return m;
+}
+}  // namespace
+
+void ConversationRepository::insert(const Conversation& c) {
+    std::string info = toJson(c.visitor_info), context = toJson(c.context), attributes = toJson(c.attributes);
+    sql_ << "INSERT INTO conversations (id, tenant_id, widget_id, visitor_id, session_id, visitor_token_hash, channel, "
+            "status, visitor_info, context, attributes, last_seq, created_at, updated_at) VALUES (:id, :t, :w, :v, :s, "
+            ":h, :ch, :st, :vi, :cx, :at, 0, :c, :u)",
+        soci::use(c.id), soci::use(c.tenant_id), soci::use(c.widget_id), soci::use(c.visitor_id),
+        soci::use(c.session_id), soci::use(c.visitor_token_hash), soci::use(c.channel), soci::use(c.status),
+        soci::use(info), soci::use(context), soci::use(attributes), soci::use(c.created_at), soci::use(c.updated_at);
+}
+
+std::optional<Conversation> ConversationRepository::findInWidget(const std::string& widget_id, const std::string& id) {
+    soci::rowset<soci::row> rows =
+        (sql_.prepare << std::string(kConversationColumns) + "WHERE widget_id = :w AND id = :id", soci::use(widget_id),
+         soci::use(id));
+    for (const auto& r : rows) return conversationFromRow(r);
+    return std::nullopt;
+}
+
+std::optional<Conversation> ConversationRepository::find(const std::string& id) {
+    soci::rowset<soci::row> rows = (sql_.prepare << std::string(kConversationColumns) + "WHERE id = :id", soci::use(id));
+    for (const auto& r : rows) return conversationFromRow(r);
+    return std::nullopt;
+}
+
+void ConversationRepository::updateAttributes(const std::string& id, const JsonObject& attributes, long long now) {
+    std::string text = toJson(attributes);
+    sql_ << "UPDATE conversations SET attributes = :a, updated_at = :u WHERE id = :id", soci::use(text), soci::use(now),
+        soci::use(id);
+}
+
+void ConversationRepository::updateStatus(const std::string& id, const std::string& status, long long now) {
+    sql_ << "UPDATE conversations SET status = :s, updated_at = :u WHERE id = :id", soci::use(status), soci::use(now),
+        soci::use(id);
+}
+
+void ConversationRepository::appendMessage(Message& m) {
+    sql_ << "UPDATE conversations SET last_seq = last_seq + 1, updated_at = :u WHERE id = :id", soci::use(m.created_at),
+        soci::use(m.conversation_id);
+    sql_ << "SELECT last_seq FROM conversations WHERE id = :id", soci::use(m.conversation_id), soci::into(m.seq);
+    std::string payload = toJson(m.payload);
+    int flagged = m.flagged ? 1 : 0;
+    soci::indicator client_ind = m.client_message_id.empty() ? soci::i_null : soci::i_ok;
+    sql_ << "INSERT INTO messages (id, tenant_id, conversation_id, seq, sender_type, type, text, payload, "
+            "client_message_id, origin, flagged, created_at) VALUES (:id, :t, :c, :s, :st, :ty, :tx, :p, :cm, :o, :f, :ca)",
+        soci::use(m.id), soci::use(m.tenant_id), soci::use(m.conversation_id), soci::use(m.seq), soci::use(m.sender_type),
+        soci::use(m.type), soci::use(m.text), soci::use(payload), soci::use(m.client_message_id, client_ind),
+        soci::use(m.origin), soci::use(flagged), soci::use(m.created_at);
+}
+
+std::optional<Message> ConversationRepository::findByClientId(const std::string& conversation_id,
+                                                              const std::string& client_message_id) {
+    soci::rowset<soci::row> rows =
+        (sql_.prepare << std::string(kMessageColumns) + "WHERE conversation_id = :c AND client_message_id = :m",
+         soci::use(conversation_id), soci::use(client_message_id));
+    for (const auto& r : rows) return messageFromRow(r);
+    return std::nullopt;
+}
+
+std::vector<Message> ConversationRepository::messagesAfter(const std::string& conversation_id, long long after_seq,
+                                                           int limit, bool include_flagged) {
+    std::vector<Message> out;
+    std::string where = "WHERE conversation_id = :c AND seq > :s" + std::string(include_flagged ? "" : " AND flagged = 0") +
+                        " ORDER BY seq LIMIT " + std::to_string(limit);
+    soci::rowset<soci::row> rows =
+        (sql_.prepare << std::string(kMessageColumns) + where, soci::use(conversation_id), soci::use(after_seq));
+    for (const auto& r : rows) out.push_back(messageFromRow(r));
+    return out;
+}
+
+void appendOutboxEvent(soci::session& sql, const std::string& tenant_id, const std::string& name,
+                       const JsonObject& payload) {
+    std::string id = newUuid(), text = toJson(payload);
+    long long now = nowMs();
+    sql << "INSERT INTO outbox_events (id, tenant_id, name, payload, created_at) VALUES (:id, :t, :n, :p, :c)",
+        soci::use(id), soci::use(tenant_id), soci::use(name), soci::use(text), soci::use(now);
+}
+
+}  // namespace parley::core

@@ -1,0 +1,75 @@
+// Conversations and their messages; a message's seq is its place in the conversation, given at commit.
+#pragma once
+
+#include "http/json.hpp"
+
+#include <soci/soci.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parley::core {
+
+struct Conversation {
+    std::string id;
+    std::string tenant_id;
+    std::string widget_id;
+    std::string visitor_id;
+    std::string session_id;
+    std::string visitor_token_hash;
+    std::string channel = "web";
+    std::string status = "bot";  // bot, queued, active, closed
+    JsonObject visitor_info;
+    JsonObject context;
+    JsonObject attributes;
+    long long last_seq = 0;
+    long long created_at = 0;
+    long long updated_at = 0;
+
+    JsonObject toJson() const;  // never the token hash
+};
+
+struct Message {
+    std::string id;
+    std::string tenant_id;
+    std::string conversation_id;
+    long long seq = 0;
+    std::string sender_type;  // visitor, bot, agent, system
+    std::string type = "text";
+    std::string text;
+    JsonObject payload;
+    std::string client_message_id;
+    std::string origin;  // "" for the core, a plugin id or "lua:<file>"
+    bool flagged = false;
+    long long created_at = 0;
+
+    JsonObject toJson() const;
+};
+
+class ConversationRepository {
+public:
+    explicit ConversationRepository(soci::session& sql) : sql_(sql) {}
+
+    void insert(const Conversation& c);
+    // The conversation with this id in this widget (public calls name both), or nullopt.
+    std::optional<Conversation> findInWidget(const std::string& widget_id, const std::string& id);
+    std::optional<Conversation> find(const std::string& id);
+    void updateAttributes(const std::string& id, const JsonObject& attributes, long long now);
+    void updateStatus(const std::string& id, const std::string& status, long long now);
+
+    // Gives the message the conversation's next seq and stores it. Call inside a write transaction.
+    void appendMessage(Message& m);
+    std::optional<Message> findByClientId(const std::string& conversation_id, const std::string& client_message_id);
+    std::vector<Message> messagesAfter(const std::string& conversation_id, long long after_seq, int limit,
+                                       bool include_flagged);
+
+private:
+    soci::session& sql_;
+};
+
+// Appends an event to the transactional outbox (in the caller's transaction).
+void appendOutboxEvent(soci::session& sql, const std::string& tenant_id, const std::string& name,
+                       const JsonObject& payload);
+
+}  // namespace parley::core
