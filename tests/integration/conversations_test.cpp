@@ -25,11 +25,12 @@ struct ChatServer {
     std::unique_ptr<Parleyd> server;
     std::string root_token, key;
 
-    explicit ChatServer(const std::string& rules = "") {
+    explicit ChatServer(const std::string& rules = "", std::map<std::string, std::string> env = {}) {
         std::string scripts = db.dataDir() + "/scripts";
         Poco::File(scripts).createDirectories();
         if (!rules.empty()) std::ofstream(scripts + "/rules.lua") << rules;
-        server = std::make_unique<Parleyd>(db, std::map<std::string, std::string>{{"PARLEY_LUA_SCRIPTS_DIR", scripts}});
+        env["PARLEY_LUA_SCRIPTS_DIR"] = scripts;
+        server = std::make_unique<Parleyd>(db, env);
         server->start();
         root_token = server->superAdminToken();
         Client root = Client(server->port()).bearer(root_token);
@@ -184,6 +185,23 @@ BOOST_AUTO_TEST_CASE(tokens_widgets_origins_and_bodies_are_checked) {
     BOOST_TEST(chat.visitor().post(chat.base(), R"({"session_id":"s"})").body.find("visitor_id") != std::string::npos);
     BOOST_TEST(chat.count("SELECT COUNT(*) FROM messages") == 0);
     BOOST_TEST(chat.visitor().get(path + "?after_seq=x", {{"X-Visitor-Token", c.second}}).status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(a_plugin_posts_a_bot_message_into_a_conversation) {
+    ChatServer chat("", {{"PARLEY_PLUGINS", "http_probe"},
+                         {"PARLEY_PLUGINS_PATH", std::string(PARLEY_BINARY_DIR) + "/tests/plugins"}});
+    auto c = chat.start();
+    Client hooks(chat.server->port());
+    Response posted = hooks.post("/hooks/http_probe/post?conversation=" + c.first,
+                                 R"({"text":"Your order shipped","quick_replies":["Track it"]})");
+    BOOST_TEST(posted.status == 201, posted.body);
+    JsonArray list = chat.history(c);
+    BOOST_REQUIRE(list->size() == 1u);
+    BOOST_TEST(at(list, 0)->getValue<std::string>("sender_type") == "bot");
+    BOOST_TEST(at(list, 0)->getValue<std::string>("text") == "Your order shipped");
+    BOOST_TEST(hooks.post("/hooks/http_probe/post?conversation=00000000-0000-4000-8000-000000000000",
+                          R"({"text":"x"})").status == 404);
+    BOOST_TEST(chat.count("SELECT COUNT(*) FROM outbox_events WHERE name = 'message.created'") == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

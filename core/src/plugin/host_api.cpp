@@ -5,6 +5,8 @@
 #include "auth/secret_box.hpp"
 #include "http/request_context.hpp"
 #include "net/outbound_http.hpp"
+#include "pipeline/message_pipeline.hpp"
+#include "store/conversation_repository.hpp"
 #include "plugin/loaded_plugin.hpp"
 #include "store/database.hpp"
 #include "store/row.hpp"
@@ -351,6 +353,35 @@ const parley_host_api kApi = [] {
         return guard([&] {
             parseJson("[" + std::string(json) + "]");  // any JSON value (Poco refuses bare scalars at the top)
             call->result = json;
+            return static_cast<int>(PARLEY_OK);
+        });
+    };
+    api.post_message = [](parley_plugin* p, const char* conversation_id, const char* message_json,
+                          const char** message_out) {
+        if (message_out) *message_out = nullptr;
+        if (missing(p) || missing(conversation_id) || missing(message_json))
+            return fail(PARLEY_ERR_INVALID_ARGUMENT, "post_message: null argument");
+        return guard([&] {
+            std::string id = conversation_id;
+            if (!isUuid(id)) return fail(PARLEY_ERR_NOT_FOUND, "no conversation '" + id + "'");
+            auto conversation =
+                appOf(p).db->read([&](soci::session& sql) { return ConversationRepository(sql).find(id); });
+            if (!conversation) return fail(PARLEY_ERR_NOT_FOUND, "no conversation '" + id + "'");
+            if (conversation->status == "closed") return fail(PARLEY_ERR_CONFLICT, "conversation '" + id + "' is closed");
+            JsonObject body = parseJsonObject(message_json, 16);
+            NewMessage m;
+            m.sender_type = "bot";
+            m.text = reqString(body, "text", 4000);
+            m.origin = p->plugin->manifest.id;
+            m.payload = jsonObject();
+            if (auto quick = optStringArray(body, "quick_replies", 10, 100)) {
+                JsonArray list = jsonArray();
+                for (const auto& q : *quick) list->add(q);
+                m.payload->set("quick_replies", list);
+            }
+            Message stored = appOf(p).pipeline->postFromBot(*conversation, std::move(m));
+            t_scratch = toJson(stored.toJson());
+            if (message_out) *message_out = t_scratch.c_str();
             return static_cast<int>(PARLEY_OK);
         });
     };

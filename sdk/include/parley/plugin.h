@@ -201,6 +201,14 @@ typedef struct parley_host_api {
     int (*lua_function)(parley_plugin* plugin, const char* name, parley_lua_fn fn, void* user_data);
     /* Since 1.0. Sets what the Lua call returns: a JSON value (objects become tables, arrays sequences). */
     int (*lua_return)(parley_lua_call* call, const char* json);
+
+    /* Since 1.0. Posts a bot message into a conversation: `message_json` is {"text": "...", "quick_replies":
+     * ["...", ...]} (quick replies optional). It is committed with its message.created outbox event before
+     * the call returns, carries this plugin as its origin (so this plugin's hooks do not see it), and
+     * `message_out` (may be NULL) receives the stored message as JSON. PARLEY_ERR_NOT_FOUND for an unknown
+     * conversation, PARLEY_ERR_CONFLICT for a closed one. */
+    int (*post_message)(parley_plugin* plugin, const char* conversation_id, const char* message_json,
+                        const char** message_out);
 } parley_host_api;
 
 /* The entry point every plugin exports. Register hooks and routes here and return PARLEY_OK; any other

@@ -227,6 +227,14 @@ public:
         check(api_->schedule(self_, name.c_str(), interval_seconds, &Plugin::jobTrampoline, holder));
     }
 
+    // Posts a bot message ({"text": ..., "quick_replies": [...]}) into a conversation; returns the stored
+    // message as JSON. Throws parley::Error (PARLEY_ERR_NOT_FOUND, PARLEY_ERR_CONFLICT for a closed one).
+    std::string postMessage(const std::string& conversation_id, const std::string& message_json) const {
+        const char* out = nullptr;
+        check(api_->post_message(self_, conversation_id.c_str(), message_json.c_str(), &out));
+        return out ? out : "";
+    }
+
     // Exposes `fn` to Lua rules as parley.<name> ("kb.search"). Call from the load function.
     void luaFunction(const std::string& name, LuaFunction fn) {
         auto* holder = keep(std::make_unique<LuaFunction>(std::move(fn)));

@@ -163,6 +163,12 @@ public:
             of(p).lua_[name] = {fn, user};
             return static_cast<int>(PARLEY_OK);
         };
+        api_.post_message = [](parley_plugin* p, const char* conversation, const char* json, const char** out) {
+            of(p).posted.emplace_back(conversation, json);
+            scratch() = json;
+            if (out) *out = scratch().c_str();
+            return static_cast<int>(PARLEY_OK);
+        };
         api_.lua_return = [](parley_lua_call* call, const char* json) {
             call->result = json;
             return static_cast<int>(PARLEY_OK);
@@ -274,6 +280,7 @@ public:
     std::vector<std::pair<std::string, std::string>> emitted;
     std::vector<std::string> logs;
     std::map<std::string, double> counters;
+    std::vector<std::pair<std::string, std::string>> posted;  // post_message calls: conversation id, message JSON
 
 private:
     struct Hook {

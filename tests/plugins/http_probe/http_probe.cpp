@@ -31,6 +31,14 @@ PARLEY_PLUGIN(load) {
         w.json(200, "{\"status\":" + std::to_string(resp.status) + ",\"body\":" +
                         parley::Response::quote(std::string(resp.body, resp.body_size)) + "}");
     });
+    // POST /hooks/http_probe/post?conversation=ID with a message JSON body posts it as the bot.
+    p.route("POST", "/post", parley::Public, [](const parley::Request& r, parley::Response& w) {
+        try {
+            w.json(201, g_plugin->postMessage(r.param("conversation").value_or(""), std::string(r.body())));
+        } catch (const parley::Error& e) {
+            w.error(e.status() == PARLEY_ERR_NOT_FOUND ? 404 : 409, "post_failed", e.what());
+        }
+    });
     p.route("GET", "/ticks", parley::Public, [](const parley::Request&, parley::Response& w) {
         w.json(200, "{\"ticks\":" + g_plugin->kvGet("ticks").value_or("0") + "}");
     });
