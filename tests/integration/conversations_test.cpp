@@ -187,6 +187,51 @@ BOOST_AUTO_TEST_CASE(tokens_widgets_origins_and_bodies_are_checked) {
     BOOST_TEST(chat.visitor().get(path + "?after_seq=x", {{"X-Visitor-Token", c.second}}).status == 400);
 }
 
+BOOST_AUTO_TEST_CASE(ending_rating_and_capturing_a_lead_with_its_attribution) {
+    ChatServer chat;
+    auto c = chat.start();
+    std::string path = chat.base() + "/" + c.first;
+    std::map<std::string, std::string> token = {{"X-Visitor-Token", c.second}};
+    Response no_contact = chat.visitor().post(path + "/lead", R"({"name":"Ana"})", token);
+    BOOST_TEST(no_contact.status == 422);
+    BOOST_TEST(no_contact.body.find("field 'email'") != std::string::npos);
+    BOOST_TEST(chat.visitor().post(path + "/lead", R"({"email":"not-an-email"})", token).status == 422);
+    Response lead = chat.visitor().post(path + "/lead", R"({"name":"Ana","email":"Ana@Example.com","consent":true})", token);
+    BOOST_TEST(lead.status == 201, lead.body);
+    JsonObject stored = lead.json()->getObject("lead");
+    BOOST_TEST(stored->getValue<std::string>("source") == "chat_widget");
+    BOOST_TEST(stored->getValue<std::string>("email") == "ana@example.com");
+    BOOST_TEST(stored->getObject("attribution")->getObject("utm")->getValue<std::string>("source") == "google");
+    // The same person again: one contact, two leads.
+    Response again = chat.visitor().post(path + "/lead", R"({"email":"ana@example.com","phone":"+34 600 000 000"})", token);
+    BOOST_TEST(again.json()->getObject("lead")->getValue<std::string>("contact_id") == stored->getValue<std::string>("contact_id"));
+    BOOST_TEST(chat.count("SELECT COUNT(*) FROM contacts") == 1);
+    BOOST_TEST(chat.count("SELECT COUNT(*) FROM leads") == 2);
+    BOOST_TEST(chat.count("SELECT COUNT(*) FROM outbox_events WHERE name = 'lead.captured'") == 2);
+
+    BOOST_TEST(chat.visitor().post(path + "/rating", R"({"rating":6})", token).status == 422);
+    BOOST_TEST(chat.visitor().post(path + "/rating", R"({"rating":5,"comment":"quick"})", token).status == 200);
+    BOOST_TEST(chat.count("SELECT COUNT(*) FROM conversations WHERE rating = 5") == 1);
+
+    Response ended = chat.visitor().post(path + "/end", "{}", token);
+    BOOST_TEST(ended.json()->getObject("conversation")->getValue<std::string>("status") == "closed");
+    Response late = chat.send(c, R"({"text":"still there?"})");
+    BOOST_TEST(late.status == 409);
+    BOOST_TEST(late.errorCode() == "conversation_closed");
+}
+
+BOOST_AUTO_TEST_CASE(a_rule_captures_a_lead_after_the_commit) {
+    ChatServer chat(R"(parley.on("message.inbound", function(ctx)
+  local email = ctx.message.text:match("[%w%.]+@[%w%.]+")
+  if email then ctx:capture_lead({email = email, name = ctx.visitor.name}); ctx:reply("Thanks!") end
+end)
+)");
+    auto c = chat.start();
+    BOOST_TEST(chat.send(c, R"({"text":"reach me at ana@example.com"})").status == 201);
+    chat.waitForMessages(c, 2);
+    BOOST_TEST(chat.count("SELECT COUNT(*) FROM leads WHERE email = 'ana@example.com'") == 1);
+}
+
 BOOST_AUTO_TEST_CASE(a_plugin_posts_a_bot_message_into_a_conversation) {
     ChatServer chat("", {{"PARLEY_PLUGINS", "http_probe"},
                          {"PARLEY_PLUGINS_PATH", std::string(PARLEY_BINARY_DIR) + "/tests/plugins"}});

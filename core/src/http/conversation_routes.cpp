@@ -6,6 +6,7 @@
 #include "auth/crypto.hpp"
 #include "http/router.hpp"
 #include "http/routes.hpp"
+#include "pipeline/leads.hpp"
 #include "pipeline/message_pipeline.hpp"
 #include "store/database.hpp"
 #include "widgets/widget_config_cache.hpp"
@@ -79,6 +80,56 @@ void registerConversationRoutes(Router& router) {
         out->set("message", posted.message.toJson());
         out->set("duplicate", posted.duplicate);
         ctx.sendJson(posted.duplicate ? 200 : 201, out);
+    });
+    router.add("POST", base + "/{conversation_id}/end", Guard::public_api, [](RequestContext& ctx) {
+        auto widget = admitWidgetRequest(ctx, ctx.param("key"), false);
+        Conversation c = visitorConversation(ctx, *widget);
+        if (c.status != "closed") {
+            long long now = nowMs();
+            ctx.app.db->write([&](soci::session& sql) {
+                sql << "UPDATE conversations SET status = 'closed', closed_at = :n, closed_by = 'visitor', updated_at = :u "
+                       "WHERE id = :id",
+                    soci::use(now), soci::use(now), soci::use(c.id);
+                JsonObject event = jsonObject();
+                event->set("conversation_id", c.id);
+                event->set("closed_by", std::string("visitor"));
+                appendOutboxEvent(sql, c.tenant_id, "conversation.closed", event);
+            });
+            c.status = "closed";
+        }
+        JsonObject out = jsonObject();
+        out->set("conversation", c.toJson());
+        ctx.sendJson(200, out);
+    });
+    router.add("POST", base + "/{conversation_id}/rating", Guard::public_api, [](RequestContext& ctx) {
+        auto widget = admitWidgetRequest(ctx, ctx.param("key"), false);
+        Conversation c = visitorConversation(ctx, *widget);
+        JsonObject body = ctx.json();
+        auto rating = optInt(body, "rating", 1, 5);
+        if (!rating) throw invalidField("rating", "is required (1 to 5)");
+        std::string comment = optString(body, "comment", 1000).value_or("");
+        int value = static_cast<int>(*rating);
+        ctx.app.db->write([&](soci::session& sql) {
+            sql << "UPDATE conversations SET rating = :r, rating_comment = :c WHERE id = :id", soci::use(value),
+                soci::use(comment), soci::use(c.id);
+            JsonObject event = jsonObject();
+            event->set("conversation_id", c.id);
+            event->set("rating", value);
+            event->set("comment", comment);
+            appendOutboxEvent(sql, c.tenant_id, "feedback.submitted", event);
+        });
+        JsonObject out = jsonObject();
+        out->set("rating", value);
+        out->set("comment", comment);
+        ctx.sendJson(200, out);
+    });
+    router.add("POST", base + "/{conversation_id}/lead", Guard::public_api, [](RequestContext& ctx) {
+        auto widget = admitWidgetRequest(ctx, ctx.param("key"), false);
+        Conversation c = visitorConversation(ctx, *widget);
+        JsonObject lead = captureLead(ctx.app, c, leadInputFrom(ctx.json()));
+        JsonObject out = jsonObject();
+        out->set("lead", lead);
+        ctx.sendJson(201, out);
     });
     router.add("GET", base + "/{conversation_id}/messages", Guard::public_api, [](RequestContext& ctx) {
         auto widget = admitWidgetRequest(ctx, ctx.param("key"), false);

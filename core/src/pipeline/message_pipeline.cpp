@@ -4,6 +4,7 @@
 
 #include "app/app.hpp"
 #include "app/errors.hpp"
+#include "pipeline/leads.hpp"
 #include "store/database.hpp"
 
 namespace parley::core {
@@ -127,8 +128,14 @@ void MessagePipeline::respond(const Work& work) {
             app_.db->write([&](soci::session& sql) {
                 ConversationRepository(sql).updateAttributes(conversation->id, conversation->attributes, nowMs());
             });
+        } else if (type == "capture_lead") {
+            try {
+                JsonObject fields = action->getObject("fields") ? action->getObject("fields") : action;
+                captureLead(app_, *conversation, leadInputFrom(fields));
+            } catch (const std::exception& e) {
+                app_.log->warning("capture_lead from " + origin + " not stored: " + e.what());
+            }
         }
-        // capture_lead and the rest arrive with leads and agents (issue #4's remaining parts).
     }
 }
 
