@@ -358,3 +358,16 @@ BOOST_FIXTURE_TEST_CASE(an_unknown_time_zone_is_422_naming_the_field, BadInput) 
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(bad_headers)
+
+BOOST_FIXTURE_TEST_CASE(an_oversize_header_or_too_many_headers_are_refused_before_any_route, ServerFixture) {
+    Response big = anonymous().get("/healthz", {{"X-Big", std::string(20000, 'a')}});
+    BOOST_TEST(big.status == 400);
+    std::map<std::string, std::string> many;
+    for (int i = 0; i < 120; ++i) many["X-H" + std::to_string(i)] = "v";
+    BOOST_TEST(anonymous().get("/healthz", many).status == 400);
+    BOOST_TEST(anonymous().get("/healthz").status == 200);  // and the server serves on
+}
+
+BOOST_AUTO_TEST_SUITE_END()
