@@ -221,6 +221,7 @@ int ServerApp::serve() {
     registerScriptRoutes(*router);
     app->pipeline->start();
     registerConversationRoutes(*router);
+    registerAgentRoutes(*router);
     HttpServer server(*app, router);
     server.start();
     std::cout << "parleyd listening on http://" << app->config.server.host << ":" << server.port() << std::endl;

@@ -61,7 +61,7 @@ void registerConversationRoutes(Router& router) {
         JsonObject out = jsonObject();
         out->set("conversation", c.toJson());
         out->set("visitor_token", token);  // shown once: the widget keeps it with the conversation id
-        out->set("agents_available", false);  // presence arrives with the agents part of issue #4
+        out->set("agents_available", agentsAvailable(ctx.app, c.tenant_id));
         ctx.sendJson(201, out);
     });
     router.add("POST", base + "/{conversation_id}/messages", Guard::public_api, [](RequestContext& ctx) {

@@ -23,5 +23,10 @@ void registerPublicWidgetRoutes(Router& router);
 void registerScriptRoutes(Router& router);
 void registerPluginRoutes(Router& router);
 void registerConversationRoutes(Router& router);
+void registerAgentRoutes(Router& router);
+
+struct App;
+// True when an agent of the tenant is online (status online and a heartbeat within the presence timeout).
+bool agentsAvailable(App& app, const std::string& tenant_id);
 
 }  // namespace parley::core

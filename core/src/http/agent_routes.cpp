@@ -1,0 +1,190 @@
+// The agent's side (first part): presence with heartbeats, the tenant's conversations, assignment, replies,
+// closing. The tenant is named by X-Parley-Tenant (or ?tenant=); client_user reads, never writes.
+#include "app/app.hpp"
+#include "app/errors.hpp"
+#include "http/router.hpp"
+#include "http/routes.hpp"
+#include "pipeline/message_pipeline.hpp"
+#include "store/database.hpp"
+#include "store/row.hpp"
+
+#include <Poco/String.h>
+
+namespace parley::core {
+namespace {
+
+constexpr long long kPresenceTimeoutMs = 60'000;  // an agent without a heartbeat for this long is offline
+
+// The tenant the request acts in, after the role check: 400 without one, 404 for a foreign tenant, 403 for a
+// client_user on a write.
+std::string agentTenant(RequestContext& ctx, bool writes) {
+    std::string tenant = Poco::toLower(ctx.request.get("X-Parley-Tenant", ctx.query("tenant").value_or("")));
+    if (tenant.empty())
+        throw badRequest("missing_tenant", "name the tenant with the X-Parley-Tenant header or ?tenant=");
+    if (!isUuid(tenant)) throw notFound("tenant '" + tenant + "' not found");
+    const Principal& who = ctx.principal();
+    requireAccess(who, tenant, Access::read);
+    auto role = who.roleIn(tenant);
+    if (writes && !who.is_super_admin && role && *role == Role::client_user)
+        throw forbidden("role 'client_user' is read-only here; replies and assignments need agent or client_admin");
+    return tenant;
+}
+
+Conversation tenantConversation(RequestContext& ctx, const std::string& tenant) {
+    std::string id = ctx.param("conversation_id", true);
+    auto c = ctx.app.db->read([&](soci::session& sql) { return ConversationRepository(sql).find(id); });
+    if (!c || c->tenant_id != tenant) throw notFound("conversation '" + id + "' not found");
+    return *c;
+}
+
+JsonObject withAssignment(soci::session& sql, const Conversation& c) {
+    JsonObject o = c.toJson();
+    soci::indicator ind = soci::i_null;
+    std::string agent;
+    sql << "SELECT assigned_agent_id FROM conversations WHERE id = :id", soci::use(c.id), soci::into(agent, ind);
+    o->set("assigned_agent_id", ind == soci::i_ok ? Poco::Dynamic::Var(agent) : Poco::Dynamic::Var());
+    return o;
+}
+
+}  // namespace
+
+bool agentsAvailable(App& app, const std::string& tenant_id) {
+    long long since = nowMs() - kPresenceTimeoutMs;
+    int n = 0;
+    app.db->read([&](soci::session& sql) {
+        sql << "SELECT COUNT(*) FROM agent_presence WHERE tenant_id = :t AND status = 'online' AND last_seen_at > :s",
+            soci::use(tenant_id), soci::use(since), soci::into(n);
+    });
+    return n > 0;
+}
+
+void registerAgentRoutes(Router& router) {
+    router.add("POST", "/api/v1/agent/presence", Guard::signed_in, [](RequestContext& ctx) {
+        std::string tenant = agentTenant(ctx, true);
+        JsonObject body = ctx.json();
+        std::string status = reqString(body, "status", 20);
+        if (status != "online" && status != "away" && status != "offline")
+            throw invalidField("status", "must be online, away or offline");
+        std::string user = ctx.principal().user_id;
+        long long now = nowMs();
+        ctx.app.db->write([&](soci::session& sql) {
+            sql << "INSERT INTO agent_presence (tenant_id, user_id, status, last_seen_at) VALUES (:t, :u, :s, :n) "
+                   "ON CONFLICT (tenant_id, user_id) DO UPDATE SET status = excluded.status, last_seen_at = excluded.last_seen_at",
+                soci::use(tenant), soci::use(user), soci::use(status), soci::use(now);
+        });
+        JsonObject out = jsonObject();
+        out->set("status", status);
+        out->set("heartbeat_seconds", static_cast<int>(kPresenceTimeoutMs / 2000));
+        ctx.sendJson(200, out);
+    });
+    router.add("GET", "/api/v1/agent/conversations", Guard::signed_in, [](RequestContext& ctx) {
+        std::string tenant = agentTenant(ctx, false);
+        std::string status = ctx.query("status").value_or("");
+        bool mine = ctx.query("mine").value_or("") == "true";
+        if (!status.empty() && status != "bot" && status != "queued" && status != "active" && status != "closed")
+            throw badRequest("invalid_query", "status must be bot, queued, active or closed");
+        std::string user = ctx.principal().user_id;
+        JsonArray list = jsonArray();
+        ctx.app.db->read([&](soci::session& sql) {
+            std::string where = "WHERE tenant_id = :t";
+            if (!status.empty()) where += " AND status = :s";
+            if (mine) where += " AND assigned_agent_id = :a";
+            std::string text = "SELECT id FROM conversations " + where + " ORDER BY updated_at DESC LIMIT 100";
+            std::vector<std::string> ids;
+            soci::rowset<soci::row> rows = status.empty()
+                                               ? (mine ? (sql.prepare << text, soci::use(tenant), soci::use(user))
+                                                       : (sql.prepare << text, soci::use(tenant)))
+                                               : (mine ? (sql.prepare << text, soci::use(tenant), soci::use(status),
+                                                          soci::use(user))
+                                                       : (sql.prepare << text, soci::use(tenant), soci::use(status)));
+            for (const auto& r : rows) ids.push_back(rowText(r, 0));
+            ConversationRepository repo(sql);
+            for (const auto& id : ids)
+                if (auto c = repo.find(id)) list->add(withAssignment(sql, *c));
+        });
+        JsonObject out = jsonObject();
+        out->set("conversations", list);
+        ctx.sendJson(200, out);
+    });
+    router.add("GET", "/api/v1/agent/conversations/{conversation_id}/messages", Guard::signed_in,
+               [](RequestContext& ctx) {
+                   std::string tenant = agentTenant(ctx, false);
+                   Conversation c = tenantConversation(ctx, tenant);
+                   long long after = 0;
+                   try {
+                       if (auto a = ctx.query("after_seq")) after = std::stoll(*a);
+                   } catch (const std::exception&) {
+                       throw badRequest("invalid_query", "after_seq must be an integer");
+                   }
+                   JsonArray list = jsonArray();
+                   for (const auto& m : ctx.app.db->read([&](soci::session& sql) {
+                            return ConversationRepository(sql).messagesAfter(c.id, after, 200, true);
+                        }))
+                       list->add(m.toJson());
+                   JsonObject out = jsonObject();
+                   out->set("messages", list);
+                   ctx.sendJson(200, out);
+               });
+    router.add("POST", "/api/v1/agent/conversations/{conversation_id}/assign", Guard::signed_in, [](RequestContext& ctx) {
+        std::string tenant = agentTenant(ctx, true);
+        Conversation c = tenantConversation(ctx, tenant);
+        if (c.status == "closed") throw conflict("conversation_closed", "this conversation is closed; reopen it first");
+        std::string agent = ctx.principal().user_id;
+        long long now = nowMs();
+        ctx.app.db->write([&](soci::session& sql) {
+            sql << "UPDATE conversations SET status = 'active', assigned_agent_id = :a, assigned_at = :n, updated_at = :u "
+                   "WHERE id = :id",
+                soci::use(agent), soci::use(now), soci::use(now), soci::use(c.id);
+            JsonObject event = jsonObject();
+            event->set("conversation_id", c.id);
+            event->set("agent_id", agent);
+            appendOutboxEvent(sql, tenant, "conversation.assigned", event);
+        });
+        JsonObject out = ctx.app.db->read([&](soci::session& sql) {
+            return withAssignment(sql, *ConversationRepository(sql).find(c.id));
+        });
+        ctx.sendJson(200, out);
+    });
+    router.add("POST", "/api/v1/agent/conversations/{conversation_id}/messages", Guard::signed_in, [](RequestContext& ctx) {
+        std::string tenant = agentTenant(ctx, true);
+        Conversation c = tenantConversation(ctx, tenant);
+        if (c.status == "closed") throw conflict("conversation_closed", "this conversation is closed");
+        JsonObject body = ctx.json();
+        NewMessage m;
+        m.sender_type = "agent";
+        m.text = reqString(body, "text", 4000);
+        if (m.text.find_first_not_of(" \t\r\n") == std::string::npos) throw invalidField("text", "must not be blank");
+        m.payload = jsonObject();
+        m.payload->set("agent_id", ctx.principal().user_id);
+        m.payload->set("agent_name", ctx.principal().name);
+        Message stored = ctx.app.pipeline->postFromBot(c, std::move(m));
+        long long now = nowMs();
+        ctx.app.db->write([&](soci::session& sql) {
+            sql << "UPDATE conversations SET first_response_at = :n WHERE id = :id AND first_response_at IS NULL",
+                soci::use(now), soci::use(c.id);
+        });
+        JsonObject out = jsonObject();
+        out->set("message", stored.toJson());
+        ctx.sendJson(201, out);
+    });
+    router.add("POST", "/api/v1/agent/conversations/{conversation_id}/close", Guard::signed_in, [](RequestContext& ctx) {
+        std::string tenant = agentTenant(ctx, true);
+        Conversation c = tenantConversation(ctx, tenant);
+        long long now = nowMs();
+        ctx.app.db->write([&](soci::session& sql) {
+            sql << "UPDATE conversations SET status = 'closed', closed_at = :n, closed_by = 'agent', updated_at = :u "
+                   "WHERE id = :id",
+                soci::use(now), soci::use(now), soci::use(c.id);
+            JsonObject event = jsonObject();
+            event->set("conversation_id", c.id);
+            event->set("closed_by", std::string("agent"));
+            appendOutboxEvent(sql, tenant, "conversation.closed", event);
+        });
+        c.status = "closed";
+        JsonObject out = jsonObject();
+        out->set("conversation", c.toJson());
+        ctx.sendJson(200, out);
+    });
+}
+
+}  // namespace parley::core
