@@ -29,7 +29,9 @@ function(parley_add_plugin id)
         PREFIX "" OUTPUT_NAME ${id} LIBRARY_OUTPUT_DIRECTORY ${out}
         CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
     configure_file(${ARG_MANIFEST} ${out}/plugin.json COPYONLY)
-    file(GLOB migrations CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/migrations/*.sql)
+    # Migrations live beside the manifest: <plugin folder>/migrations/NNNN_verb_noun.sql.
+    get_filename_component(plugin_dir ${ARG_MANIFEST} DIRECTORY)
+    file(GLOB migrations CONFIGURE_DEPENDS ${plugin_dir}/migrations/*.sql)
     foreach(migration ${migrations})
         get_filename_component(name ${migration} NAME)
         configure_file(${migration} ${out}/migrations/${name} COPYONLY)

@@ -218,6 +218,27 @@ BOOST_FIXTURE_TEST_CASE(outgoing_http_reaches_loopback_when_the_operator_allows_
     BOOST_TEST(refused.body.find("failed after 2 attempt(s)") != std::string::npos);
 }
 
+BOOST_FIXTURE_TEST_CASE(plugin_sql_runs_on_its_migrated_table_with_typed_parameters, GuardedProbe) {
+    Client c(server.port());
+    BOOST_TEST(c.post("/hooks/http_probe/notes", R"([1, "first \"quoted\" note", 2.5, true])").status == 201);
+    BOOST_TEST(c.post("/hooks/http_probe/notes", R"([2, "ünïcode ✓", null, false])").status == 201);
+    Response duplicate = c.post("/hooks/http_probe/notes", R"([1, "again", 1, false])");
+    BOOST_TEST(duplicate.status == 422);  // primary key: the host reports the database's refusal
+    Response bad = c.post("/hooks/http_probe/notes", R"({"not": "an array"})");
+    BOOST_TEST(bad.status == 422);
+    BOOST_TEST(bad.body.find("params must be a JSON array") != std::string::npos);
+    JsonArray rows = parley::core::parseJson(c.get("/hooks/http_probe/notes?min=1").body).extract<JsonArray>();
+    BOOST_REQUIRE(rows->size() == 2u);
+    BOOST_TEST(rows->getObject(0)->getValue<int>("id") == 1);
+    BOOST_TEST(rows->getObject(0)->getValue<std::string>("body") == "first \"quoted\" note");
+    BOOST_TEST(rows->getObject(0)->getValue<double>("score") == 2.5);
+    BOOST_TEST(rows->getObject(0)->getValue<int>("done") == 1);
+    BOOST_TEST(rows->getObject(1)->getValue<std::string>("body") == "ünïcode ✓");
+    BOOST_TEST(rows->getObject(1)->isNull("score"));
+    JsonArray filtered = parley::core::parseJson(c.get("/hooks/http_probe/notes?min=2").body).extract<JsonArray>();
+    BOOST_TEST(filtered->size() == 1u);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_scheduled_job_runs_and_records_its_runs, OpenProbe) {
     // The first registration makes the job due at once; the scheduler checks every second.
     int ticks = 0;

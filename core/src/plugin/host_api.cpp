@@ -92,7 +92,7 @@ std::string runSql(soci::session& sql, const std::string& statement, const std::
     st.alloc();
     st.prepare(statement);
     st.define_and_bind();
-    bool got = st.execute(returns_rows);
+    bool got = st.execute(true);  // true: bind the parameters (and fetch the first row, if any)
     while (returns_rows && got) {
         JsonObject o = jsonObject();
         for (std::size_t i = 0; i < row.size(); ++i) {

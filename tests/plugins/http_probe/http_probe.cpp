@@ -39,6 +39,21 @@ PARLEY_PLUGIN(load) {
             w.error(e.status() == PARLEY_ERR_NOT_FOUND ? 404 : 409, "post_failed", e.what());
         }
     });
+    // POST /notes with a JSON array of parameters [id, body, score, done] inserts a row; GET /notes?min=N lists.
+    p.route("POST", "/notes", parley::Public, [](const parley::Request& r, parley::Response& w) {
+        try {
+            g_plugin->sql("INSERT INTO http_probe_notes (id, body, score, done) VALUES (:1, :2, :3, :4)",
+                          std::string(r.body()));
+            w.json(201, "{}");
+        } catch (const parley::Error& e) {
+            w.error(422, "sql_failed", e.what());
+        }
+    });
+    p.route("GET", "/notes", parley::Public, [](const parley::Request& r, parley::Response& w) {
+        std::string min = r.param("min").value_or("0");
+        w.json(200, g_plugin->sql("SELECT id, body, score, done FROM http_probe_notes WHERE id >= :1 ORDER BY id",
+                                  "[" + std::to_string(std::stol(min)) + "]"));
+    });
     p.route("GET", "/ticks", parley::Public, [](const parley::Request&, parley::Response& w) {
         w.json(200, "{\"ticks\":" + g_plugin->kvGet("ticks").value_or("0") + "}");
     });
