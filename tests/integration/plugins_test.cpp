@@ -239,6 +239,17 @@ BOOST_FIXTURE_TEST_CASE(plugin_sql_runs_on_its_migrated_table_with_typed_paramet
     BOOST_TEST(filtered->size() == 1u);
 }
 
+BOOST_FIXTURE_TEST_CASE(plugin_sql_in_a_host_transaction_commits_all_or_nothing, GuardedProbe) {
+    Client c(server.port());
+    BOOST_TEST(c.post("/hooks/http_probe/notes/pair", R"([[10, "a", 1, true],[11, "b", 2, false]])").status == 201);
+    // The second row collides with 10: the first row of this pair must not stay either.
+    Response failed = c.post("/hooks/http_probe/notes/pair", R"([[12, "c", 3, true],[10, "dup", 4, false]])");
+    BOOST_TEST(failed.status == 422);
+    BOOST_TEST(failed.body.find("rolled back") != std::string::npos, failed.body);
+    JsonArray rows = parley::core::parseJson(c.get("/hooks/http_probe/notes?min=10").body).extract<JsonArray>();
+    BOOST_TEST(rows->size() == 2u);  // 10 and 11, no 12
+}
+
 BOOST_FIXTURE_TEST_CASE(a_scheduled_job_runs_and_records_its_runs, OpenProbe) {
     // The first registration makes the job due at once; the scheduler checks every second.
     int ticks = 0;

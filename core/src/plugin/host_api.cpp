@@ -385,6 +385,27 @@ const parley_host_api kApi = [] {
             return static_cast<int>(PARLEY_OK);
         });
     };
+    api.transaction = [](parley_plugin* p, parley_transaction_fn fn, void* user) {
+        if (missing(p) || missing(fn)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "transaction: null argument");
+        if (t_transaction) return fn(user);  // already inside one: join it
+        int rc = PARLEY_OK;
+        std::string error;
+        try {
+            appOf(p).db->write([&](soci::session& sql) {
+                PluginTransactionScope scope(sql);
+                clearPluginError();
+                rc = fn(user);
+                if (rc != PARLEY_OK) {
+                    error = pluginError();
+                    throw std::runtime_error("rolled back");  // leaves write() through its rollback path
+                }
+            });
+        } catch (const std::exception& e) {
+            if (rc == PARLEY_OK) return fail(PARLEY_ERR_INTERNAL, std::string("transaction failed: ") + e.what());
+            return fail(rc, "transaction rolled back" + (error.empty() ? std::string() : ": " + error));
+        }
+        return static_cast<int>(PARLEY_OK);
+    };
     api.schedule = [](parley_plugin* p, const char* name, int interval_seconds, parley_job_fn fn, void* user) {
         if (missing(p) || missing(name) || missing(fn)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "schedule: null argument");
         if (!p->plugin->loading) return fail(PARLEY_ERR_DENIED, "jobs can be scheduled only in parley_plugin_load");

@@ -106,6 +106,9 @@ typedef struct parley_lua_call parley_lua_call;
  * rule then sees a Lua error with that message. Called on the thread running the rule. Since 1.0. */
 typedef int (*parley_lua_fn)(void* user_data, const char* args_json, parley_lua_call* call);
 
+/* A unit of work run inside a host transaction (parley_host_api.transaction). */
+typedef int (*parley_transaction_fn)(void* user_data);
+
 /* A scheduled job (parley_host_api.schedule). Return PARLEY_OK, or an error status with set_error. */
 typedef int (*parley_job_fn)(void* user_data);
 
@@ -209,6 +212,12 @@ typedef struct parley_host_api {
      * conversation, PARLEY_ERR_CONFLICT for a closed one. */
     int (*post_message)(parley_plugin* plugin, const char* conversation_id, const char* message_json,
                         const char** message_out);
+
+    /* Since 1.0. Runs `fn` inside a write transaction of the host's database: every sql call `fn` makes on
+     * this thread joins it. PARLEY_OK from `fn` commits; any other status (or a failed statement inside) rolls
+     * everything back and is returned. Nested calls join the outer transaction. Inside a hook the host
+     * dispatches within its own transaction, sql calls join that one already. */
+    int (*transaction)(parley_plugin* plugin, parley_transaction_fn fn, void* user_data);
 } parley_host_api;
 
 /* The entry point every plugin exports. Register hooks and routes here and return PARLEY_OK; any other

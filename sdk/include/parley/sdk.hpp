@@ -227,6 +227,31 @@ public:
         check(api_->schedule(self_, name.c_str(), interval_seconds, &Plugin::jobTrampoline, holder));
     }
 
+    // Runs `fn` in a host transaction: sql() calls inside join it; an exception rolls everything back and is
+    // rethrown as parley::Error.
+    void transaction(std::function<void()> fn) const {
+        struct Call {
+            std::function<void()>* fn;
+            std::string error;
+        } call{&fn, {}};
+        int status = api_->transaction(
+            self_,
+            [](void* user) {
+                auto* c = static_cast<Call*>(user);
+                try {
+                    (*c->fn)();
+                    return static_cast<int>(PARLEY_OK);
+                } catch (const std::exception& e) {
+                    c->error = e.what();
+                    return static_cast<int>(PARLEY_ERR_INTERNAL);
+                }
+            },
+            &call);
+        if (status != PARLEY_OK)
+            throw Error(status, call.error.empty() ? std::string(api_->last_error())
+                                                   : "transaction rolled back: " + call.error);
+    }
+
     // Posts a bot message ({"text": ..., "quick_replies": [...]}) into a conversation; returns the stored
     // message as JSON. Throws parley::Error (PARLEY_ERR_NOT_FOUND, PARLEY_ERR_CONFLICT for a closed one).
     std::string postMessage(const std::string& conversation_id, const std::string& message_json) const {

@@ -169,6 +169,7 @@ public:
             if (out) *out = scratch().c_str();
             return static_cast<int>(PARLEY_OK);
         };
+        api_.transaction = [](parley_plugin*, parley_transaction_fn fn, void* user) { return fn(user); };
         api_.lua_return = [](parley_lua_call* call, const char* json) {
             call->result = json;
             return static_cast<int>(PARLEY_OK);

@@ -49,6 +49,22 @@ PARLEY_PLUGIN(load) {
             w.error(422, "sql_failed", e.what());
         }
     });
+    // POST /notes/pair with [[id, body, score, done], [id, ...]] inserts both rows in one transaction, or neither.
+    p.route("POST", "/notes/pair", parley::Public, [](const parley::Request& r, parley::Response& w) {
+        std::string body(r.body());
+        auto split = body.find("],");
+        std::string first = body.substr(1, split), second = body.substr(split + 2, body.size() - split - 3);
+        try {
+            g_plugin->transaction([&] {
+                const char* insert = "INSERT INTO http_probe_notes (id, body, score, done) VALUES (:1, :2, :3, :4)";
+                g_plugin->sql(insert, first);
+                g_plugin->sql(insert, second);
+            });
+            w.json(201, "{}");
+        } catch (const parley::Error& e) {
+            w.error(422, "sql_failed", e.what());
+        }
+    });
     p.route("GET", "/notes", parley::Public, [](const parley::Request& r, parley::Response& w) {
         std::string min = r.param("min").value_or("0");
         w.json(200, g_plugin->sql("SELECT id, body, score, done FROM http_probe_notes WHERE id >= :1 ORDER BY id",
