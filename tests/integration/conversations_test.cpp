@@ -51,8 +51,9 @@ struct ChatServer {
     Response send(const std::pair<std::string, std::string>& c, const std::string& body) const {
         return visitor().post(base() + "/" + c.first + "/messages", body, {{"X-Visitor-Token", c.second}});
     }
-    JsonArray history(const std::pair<std::string, std::string>& c, long long after = 0) const {
-        Response r = visitor().get(base() + "/" + c.first + "/messages?after_seq=" + std::to_string(after),
+    JsonArray history(const std::pair<std::string, std::string>& c, long long after = 0, int limit = 50) const {
+        Response r = visitor().get(base() + "/" + c.first + "/messages?after_seq=" + std::to_string(after) +
+                                       "&limit=" + std::to_string(limit),
                                    {{"X-Visitor-Token", c.second}});
         BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
         return r.json()->getArray("messages");
@@ -247,6 +248,49 @@ BOOST_AUTO_TEST_CASE(a_plugin_posts_a_bot_message_into_a_conversation) {
     BOOST_TEST(hooks.post("/hooks/http_probe/post?conversation=00000000-0000-4000-8000-000000000000",
                           R"({"text":"x"})").status == 404);
     BOOST_TEST(chat.count("SELECT COUNT(*) FROM outbox_events WHERE name = 'message.created'") == 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(durability)
+
+BOOST_AUTO_TEST_CASE(after_kill_9_every_acknowledged_message_is_there_exactly_once) {
+    ChatServer chat;
+    auto c = chat.start();
+    std::vector<std::string> acknowledged;
+    std::atomic<bool> killed{false};
+    std::thread sender([&] {
+        for (int i = 0; i < 400; ++i) {
+            std::string id = "k" + std::to_string(i);
+            try {
+                Response r = chat.send(c, R"({"client_message_id":")" + id + R"(","text":"m )" + id + R"("})");
+                if (r.status == 201 || r.status == 200) acknowledged.push_back(id);
+            } catch (...) {
+                if (killed) break;  // the server is gone: stop sending
+            }
+        }
+    });
+    // Kill it while messages are flowing: once some have been acknowledged.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (chat.count("SELECT COUNT(*) FROM messages") < 30 && std::chrono::steady_clock::now() < deadline) {
+    }
+    killed = true;
+    chat.server->kill9();
+    sender.join();
+    BOOST_REQUIRE(acknowledged.size() >= 30u);
+    chat.server->start();
+    // Every page, 200 at a time, as a reconnecting client would read it.
+    JsonArray stored = parley::core::jsonArray();
+    for (;;) {
+        JsonArray page = chat.history(c, static_cast<long long>(stored->size()), 200);
+        for (size_t i = 0; i < page->size(); ++i) stored->add(page->get(static_cast<unsigned>(i)));
+        if (page->size() < 200) break;
+    }
+    std::map<std::string, int> seen;
+    for (size_t i = 0; i < stored->size(); ++i) seen[at(stored, i)->getValue<std::string>("client_message_id")]++;
+    for (const auto& id : acknowledged) BOOST_TEST(seen[id] == 1, id << " was acknowledged; stored " << seen[id] << " times");
+    // seq has no holes: 1..n.
+    for (size_t i = 0; i < stored->size(); ++i) BOOST_TEST(at(stored, i)->getValue<long long>("seq") == static_cast<long long>(i + 1));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
