@@ -79,4 +79,32 @@ BOOST_FIXTURE_TEST_CASE(a_client_user_reads_but_never_writes_and_foreign_tenants
     BOOST_TEST(agent(tenant).get("/api/v1/agent/conversations?status=weird").status == 400);
 }
 
+BOOST_FIXTURE_TEST_CASE(unassign_transfer_reopen_and_notes_the_visitor_never_sees, AgentDesk) {
+    auto [id, token, available] = visit();
+    std::string path = "/api/v1/agent/conversations/" + id;
+    std::string second_agent = createMember(tenant, "agent").first;
+    BOOST_TEST(agent(tenant).post(path + "/assign", "{}").status == 200);
+    Response queued = agent(tenant).post(path + "/unassign", "{}");
+    BOOST_TEST(queued.json()->getValue<std::string>("status") == "queued");
+    BOOST_TEST(queued.json()->isNull("assigned_agent_id"));
+    Response moved = agent(tenant).post(path + "/transfer", R"({"agent_id":")" + second_agent + R"("})");
+    BOOST_TEST(moved.status == 200);
+    BOOST_TEST(moved.json()->getValue<std::string>("assigned_agent_id") == second_agent);
+    Response foreign = agent(tenant).post(path + "/transfer", R"({"agent_id":"00000000-0000-4000-8000-000000000000"})");
+    BOOST_TEST(foreign.status == 422);
+    BOOST_TEST(foreign.body.find("agent_id") != std::string::npos);
+    BOOST_TEST(agent(tenant).post(path + "/notes", R"({"text":"VIP customer, be nice"})").status == 201);
+    BOOST_TEST(agent(tenant).post(path + "/messages", R"({"text":"Hello!"})").status == 201);
+    Response visitor_view = Client(server.port()).header("Origin", "https://shop.example.com")
+                                .get("/api/v1/widgets/" + key + "/conversations/" + id + "/messages", {{"X-Visitor-Token", token}});
+    BOOST_TEST(visitor_view.body.find("VIP customer") == std::string::npos);
+    BOOST_TEST(visitor_view.body.find("Hello!") != std::string::npos);
+    BOOST_TEST(agent(tenant).get(path + "/messages").body.find("VIP customer") != std::string::npos);
+    BOOST_TEST(agent(tenant).post(path + "/reopen", "{}").status == 409);  // not closed
+    BOOST_TEST(agent(tenant).post(path + "/close", "{}").status == 200);
+    Response reopened = agent(tenant).post(path + "/reopen", "{}");
+    BOOST_TEST(reopened.json()->getValue<std::string>("status") == "active");
+    BOOST_TEST(viewer().post(path + "/notes", R"({"text":"x"})").status == 403);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -167,6 +167,74 @@ void registerAgentRoutes(Router& router) {
         out->set("message", stored.toJson());
         ctx.sendJson(201, out);
     });
+    // Back to the queue, to another agent, or open again: one helper for the assignment changes.
+    auto reassign = [](RequestContext& ctx, const std::string& tenant, const Conversation& c, const std::string& status,
+                       const std::string& agent) {
+        long long now = nowMs();
+        soci::indicator agent_ind = agent.empty() ? soci::i_null : soci::i_ok;
+        ctx.app.db->write([&](soci::session& sql) {
+            sql << "UPDATE conversations SET status = :s, assigned_agent_id = :a, assigned_at = :n, closed_at = NULL, "
+                   "updated_at = :u WHERE id = :id",
+                soci::use(status), soci::use(agent, agent_ind), soci::use(now), soci::use(now), soci::use(c.id);
+            JsonObject event = jsonObject();
+            event->set("conversation_id", c.id);
+            event->set("agent_id", agent.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(agent));
+            event->set("status", status);
+            event->set("by", ctx.principal().user_id);
+            appendOutboxEvent(sql, tenant, "conversation.assigned", event);
+        });
+        JsonObject out = ctx.app.db->read([&](soci::session& sql) {
+            return withAssignment(sql, *ConversationRepository(sql).find(c.id));
+        });
+        ctx.sendJson(200, out);
+    };
+    router.add("POST", "/api/v1/agent/conversations/{conversation_id}/unassign", Guard::signed_in,
+               [reassign](RequestContext& ctx) {
+                   std::string tenant = agentTenant(ctx, true);
+                   Conversation c = tenantConversation(ctx, tenant);
+                   if (c.status == "closed") throw conflict("conversation_closed", "this conversation is closed");
+                   reassign(ctx, tenant, c, "queued", "");
+               });
+    router.add("POST", "/api/v1/agent/conversations/{conversation_id}/transfer", Guard::signed_in,
+               [reassign](RequestContext& ctx) {
+                   std::string tenant = agentTenant(ctx, true);
+                   Conversation c = tenantConversation(ctx, tenant);
+                   if (c.status == "closed") throw conflict("conversation_closed", "this conversation is closed");
+                   std::string to = Poco::toLower(reqString(ctx.json(), "agent_id", 36));
+                   std::string role;
+                   if (isUuid(to)) {
+                       soci::indicator ind = soci::i_null;
+                       ctx.app.db->read([&](soci::session& sql) {
+                           sql << "SELECT role FROM memberships WHERE tenant_id = :t AND user_id = :u", soci::use(tenant),
+                               soci::use(to), soci::into(role, ind);
+                       });
+                       if (ind != soci::i_ok) role.clear();
+                   }
+                   if (role != "agent" && role != "client_admin")
+                       throw invalidField("agent_id", "must be an agent or client_admin of this tenant");
+                   reassign(ctx, tenant, c, "active", to);
+               });
+    router.add("POST", "/api/v1/agent/conversations/{conversation_id}/reopen", Guard::signed_in,
+               [reassign](RequestContext& ctx) {
+                   std::string tenant = agentTenant(ctx, true);
+                   Conversation c = tenantConversation(ctx, tenant);
+                   if (c.status != "closed") throw conflict("conversation_open", "this conversation is not closed");
+                   reassign(ctx, tenant, c, "active", ctx.principal().user_id);
+               });
+    router.add("POST", "/api/v1/agent/conversations/{conversation_id}/notes", Guard::signed_in, [](RequestContext& ctx) {
+        std::string tenant = agentTenant(ctx, true);
+        Conversation c = tenantConversation(ctx, tenant);
+        NewMessage m;
+        m.sender_type = "note";  // internal: agents see it, the visitor's history never shows it
+        m.text = reqString(ctx.json(), "text", 4000);
+        if (m.text.find_first_not_of(" \t\r\n") == std::string::npos) throw invalidField("text", "must not be blank");
+        m.payload = jsonObject();
+        m.payload->set("agent_id", ctx.principal().user_id);
+        Message stored = ctx.app.pipeline->postFromBot(c, std::move(m));
+        JsonObject out = jsonObject();
+        out->set("message", stored.toJson());
+        ctx.sendJson(201, out);
+    });
     router.add("POST", "/api/v1/agent/conversations/{conversation_id}/close", Guard::signed_in, [](RequestContext& ctx) {
         std::string tenant = agentTenant(ctx, true);
         Conversation c = tenantConversation(ctx, tenant);

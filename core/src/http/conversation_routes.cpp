@@ -145,7 +145,7 @@ void registerConversationRoutes(Router& router) {
         if (after < 0 || limit < 1 || limit > 200)
             throw badRequest("invalid_query", "after_seq must be 0 or more and limit between 1 and 200");
         auto messages = ctx.app.db->read(
-            [&](soci::session& sql) { return ConversationRepository(sql).messagesAfter(c.id, after, limit, true); });
+            [&](soci::session& sql) { return ConversationRepository(sql).messagesAfter(c.id, after, limit, true, false); });
         JsonArray list = jsonArray();
         for (const auto& m : messages) list->add(m.toJson());
         JsonObject out = jsonObject();

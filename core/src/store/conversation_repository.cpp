@@ -142,9 +142,10 @@ std::optional<Message> ConversationRepository::findByClientId(const std::string&
 }
 
 std::vector<Message> ConversationRepository::messagesAfter(const std::string& conversation_id, long long after_seq,
-                                                           int limit, bool include_flagged) {
+                                                           int limit, bool include_flagged, bool include_internal) {
     std::vector<Message> out;
     std::string where = "WHERE conversation_id = :c AND seq > :s" + std::string(include_flagged ? "" : " AND flagged = 0") +
+                        std::string(include_internal ? "" : " AND sender_type <> 'note'") +
                         " ORDER BY seq LIMIT " + std::to_string(limit);
     soci::rowset<soci::row> rows =
         (sql_.prepare << std::string(kMessageColumns) + where, soci::use(conversation_id), soci::use(after_seq));

@@ -61,8 +61,10 @@ public:
     // Gives the message the conversation's next seq and stores it. Call inside a write transaction.
     void appendMessage(Message& m);
     std::optional<Message> findByClientId(const std::string& conversation_id, const std::string& client_message_id);
+    // Messages after `after_seq` in order. The visitor's view passes include_internal = false: internal notes
+    // (sender_type "note") are the agents' only.
     std::vector<Message> messagesAfter(const std::string& conversation_id, long long after_seq, int limit,
-                                       bool include_flagged);
+                                       bool include_flagged, bool include_internal = true);
 
 private:
     soci::session& sql_;
