@@ -85,6 +85,8 @@ Parleyd::Parleyd(const TestDatabase& db, std::map<std::string, std::string> env,
         {"PARLEY_ARGON2_MEMORY_KIB", "1024"},
         {"PARLEY_LOG_LEVEL", "warning"},
         {"PARLEY_ACCESS_LOG", "false"},
+        // Loaded CI machines stretch wall clocks; the sandbox limits themselves are unit-tested with their own.
+        {"PARLEY_LUA_TIME_LIMIT_MS", "2000"},
     };
     for (auto& [k, v] : defaults) env_.emplace(k, v);
     // A config file of the test's own, so the tests never read the developer's config/parley.json.
