@@ -107,4 +107,22 @@ BOOST_FIXTURE_TEST_CASE(unassign_transfer_reopen_and_notes_the_visitor_never_see
     BOOST_TEST(viewer().post(path + "/notes", R"({"text":"x"})").status == 403);
 }
 
+BOOST_FIXTURE_TEST_CASE(canned_responses_are_read_by_members_and_written_by_client_admins, AgentDesk) {
+    Client admin = root().header("X-Parley-Tenant", tenant);
+    Response created = admin.post("/api/v1/agent/canned-responses", R"({"shortcut":"hours","text":"We open 9-17."})");
+    BOOST_TEST(created.status == 201);
+    BOOST_TEST(admin.post("/api/v1/agent/canned-responses", R"({"shortcut":"hours","text":"again"})").status == 409);
+    BOOST_TEST(admin.post("/api/v1/agent/canned-responses", R"({"shortcut":"two words","text":"x"})").status == 422);
+    BOOST_TEST(agent(tenant).post("/api/v1/agent/canned-responses", R"({"shortcut":"x","text":"x"})").status == 403);
+    JsonArray list = agent(tenant).get("/api/v1/agent/canned-responses").json()->getArray("canned_responses");
+    BOOST_REQUIRE(list->size() == 1u);
+    BOOST_TEST(list->getObject(0)->getValue<std::string>("text") == "We open 9-17.");
+    BOOST_TEST(viewer().get("/api/v1/agent/canned-responses").status == 200);
+    BOOST_TEST(root().header("X-Parley-Tenant", other).get("/api/v1/agent/canned-responses").json()->getArray("canned_responses")->size() == 0u);
+    std::string id = created.json()->getValue<std::string>("id");
+    BOOST_TEST(root().header("X-Parley-Tenant", other).del("/api/v1/agent/canned-responses/" + id).status == 404);
+    BOOST_TEST(admin.del("/api/v1/agent/canned-responses/" + id).status == 204);
+    BOOST_TEST(admin.del("/api/v1/agent/canned-responses/" + id).status == 404);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

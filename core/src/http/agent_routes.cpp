@@ -235,6 +235,62 @@ void registerAgentRoutes(Router& router) {
         out->set("message", stored.toJson());
         ctx.sendJson(201, out);
     });
+    // Canned responses: every member reads them; client admins write them.
+    router.add("GET", "/api/v1/agent/canned-responses", Guard::signed_in, [](RequestContext& ctx) {
+        std::string tenant = agentTenant(ctx, false);
+        JsonArray list = jsonArray();
+        ctx.app.db->read([&](soci::session& sql) {
+            soci::rowset<soci::row> rows =
+                (sql.prepare << "SELECT id, shortcut, text FROM canned_responses WHERE tenant_id = :t ORDER BY shortcut",
+                 soci::use(tenant));
+            for (const auto& r : rows) {
+                JsonObject o = jsonObject();
+                o->set("id", rowText(r, 0));
+                o->set("shortcut", rowText(r, 1));
+                o->set("text", rowText(r, 2));
+                list->add(o);
+            }
+        });
+        JsonObject out = jsonObject();
+        out->set("canned_responses", list);
+        ctx.sendJson(200, out);
+    });
+    router.add("POST", "/api/v1/agent/canned-responses", Guard::signed_in, [](RequestContext& ctx) {
+        std::string tenant = agentTenant(ctx, true);
+        requireAccess(ctx.principal(), tenant, Access::manage);
+        JsonObject body = ctx.json();
+        std::string shortcut = Poco::trim(reqString(body, "shortcut", 40)), text = reqString(body, "text", 4000);
+        if (shortcut.empty() || shortcut.find(' ') != std::string::npos)
+            throw invalidField("shortcut", "must be one word, like 'hours'");
+        std::string id = newUuid();
+        long long now = nowMs();
+        ctx.app.db->write([&](soci::session& sql) {
+            int n = 0;
+            sql << "SELECT COUNT(*) FROM canned_responses WHERE tenant_id = :t AND shortcut = :s", soci::use(tenant),
+                soci::use(shortcut), soci::into(n);
+            if (n > 0) throw conflict("shortcut_taken", "a canned response with shortcut '" + shortcut + "' exists");
+            sql << "INSERT INTO canned_responses (id, tenant_id, shortcut, text, created_at) VALUES (:i, :t, :s, :x, :c)",
+                soci::use(id), soci::use(tenant), soci::use(shortcut), soci::use(text), soci::use(now);
+        });
+        JsonObject out = jsonObject();
+        out->set("id", id);
+        out->set("shortcut", shortcut);
+        out->set("text", text);
+        ctx.sendJson(201, out);
+    });
+    router.add("DELETE", "/api/v1/agent/canned-responses/{canned_id}", Guard::signed_in, [](RequestContext& ctx) {
+        std::string tenant = agentTenant(ctx, true);
+        requireAccess(ctx.principal(), tenant, Access::manage);
+        std::string id = ctx.param("canned_id", true);
+        bool removed = ctx.app.db->write([&](soci::session& sql) {
+            soci::statement st = (sql.prepare << "DELETE FROM canned_responses WHERE tenant_id = :t AND id = :i",
+                                  soci::use(tenant), soci::use(id));
+            st.execute(true);
+            return st.get_affected_rows() == 1;
+        });
+        if (!removed) throw notFound("canned response '" + id + "' not found");
+        ctx.sendEmpty(204);
+    });
     router.add("POST", "/api/v1/agent/conversations/{conversation_id}/close", Guard::signed_in, [](RequestContext& ctx) {
         std::string tenant = agentTenant(ctx, true);
         Conversation c = tenantConversation(ctx, tenant);
