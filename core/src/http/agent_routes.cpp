@@ -37,15 +37,6 @@ Conversation tenantConversation(RequestContext& ctx, const std::string& tenant) 
     return *c;
 }
 
-JsonObject withAssignment(soci::session& sql, const Conversation& c) {
-    JsonObject o = c.toJson();
-    soci::indicator ind = soci::i_null;
-    std::string agent;
-    sql << "SELECT assigned_agent_id FROM conversations WHERE id = :id", soci::use(c.id), soci::into(agent, ind);
-    o->set("assigned_agent_id", ind == soci::i_ok ? Poco::Dynamic::Var(agent) : Poco::Dynamic::Var());
-    return o;
-}
-
 }  // namespace
 
 bool agentsAvailable(App& app, const std::string& tenant_id) {
@@ -83,25 +74,12 @@ void registerAgentRoutes(Router& router) {
         bool mine = ctx.query("mine").value_or("") == "true";
         if (!status.empty() && status != "bot" && status != "queued" && status != "active" && status != "closed")
             throw badRequest("invalid_query", "status must be bot, queued, active or closed");
-        std::string user = ctx.principal().user_id;
+        std::string agent = mine ? ctx.principal().user_id : "";
         JsonArray list = jsonArray();
-        ctx.app.db->read([&](soci::session& sql) {
-            std::string where = "WHERE tenant_id = :t";
-            if (!status.empty()) where += " AND status = :s";
-            if (mine) where += " AND assigned_agent_id = :a";
-            std::string text = "SELECT id FROM conversations " + where + " ORDER BY updated_at DESC LIMIT 100";
-            std::vector<std::string> ids;
-            soci::rowset<soci::row> rows = status.empty()
-                                               ? (mine ? (sql.prepare << text, soci::use(tenant), soci::use(user))
-                                                       : (sql.prepare << text, soci::use(tenant)))
-                                               : (mine ? (sql.prepare << text, soci::use(tenant), soci::use(status),
-                                                          soci::use(user))
-                                                       : (sql.prepare << text, soci::use(tenant), soci::use(status)));
-            for (const auto& r : rows) ids.push_back(rowText(r, 0));
-            ConversationRepository repo(sql);
-            for (const auto& id : ids)
-                if (auto c = repo.find(id)) list->add(withAssignment(sql, *c));
-        });
+        for (const auto& c : ctx.app.db->read([&](soci::session& sql) {
+                 return ConversationRepository(sql).listForTenant(tenant, status, agent, 100);
+             }))
+            list->add(c.toJson());
         JsonObject out = jsonObject();
         out->set("conversations", list);
         ctx.sendJson(200, out);
@@ -140,9 +118,7 @@ void registerAgentRoutes(Router& router) {
             event->set("agent_id", agent);
             appendOutboxEvent(sql, tenant, "conversation.assigned", event);
         });
-        JsonObject out = ctx.app.db->read([&](soci::session& sql) {
-            return withAssignment(sql, *ConversationRepository(sql).find(c.id));
-        });
+        JsonObject out = ctx.app.db->read([&](soci::session& sql) { return ConversationRepository(sql).find(c.id)->toJson(); });
         ctx.sendJson(200, out);
     });
     router.add("POST", "/api/v1/agent/conversations/{conversation_id}/messages", Guard::signed_in, [](RequestContext& ctx) {
@@ -183,9 +159,7 @@ void registerAgentRoutes(Router& router) {
             event->set("by", ctx.principal().user_id);
             appendOutboxEvent(sql, tenant, "conversation.assigned", event);
         });
-        JsonObject out = ctx.app.db->read([&](soci::session& sql) {
-            return withAssignment(sql, *ConversationRepository(sql).find(c.id));
-        });
+        JsonObject out = ctx.app.db->read([&](soci::session& sql) { return ConversationRepository(sql).find(c.id)->toJson(); });
         ctx.sendJson(200, out);
     };
     router.add("POST", "/api/v1/agent/conversations/{conversation_id}/unassign", Guard::signed_in,

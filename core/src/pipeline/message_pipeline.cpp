@@ -147,7 +147,6 @@ void MessagePipeline::start() {
             if (queue_.empty() && stopping_) return;
             Work work = std::move(queue_.front());
             queue_.pop_front();
-            busy_ = true;
             lock.unlock();
             try {
                 respond(work);
@@ -155,16 +154,8 @@ void MessagePipeline::start() {
                 app_.log->error(std::string("responder: ") + e.what());
             }
             lock.lock();
-            busy_ = false;
-            idle_.notify_all();
         }
     });
-}
-
-void MessagePipeline::drain() {
-    std::unique_lock lock(mutex_);
-    if (!worker_.joinable()) return;
-    idle_.wait(lock, [this] { return queue_.empty() && !busy_; });
 }
 
 void MessagePipeline::stop() {

@@ -46,9 +46,8 @@ public:
     Message postFromBot(const Conversation& conversation, NewMessage message);
 
     void start();
+    // Stops the responder after it has run every action already queued.
     void stop();
-    // Blocks until the responder has run every queued action (tests and shutdown).
-    void drain();
 
 private:
     struct Work {
@@ -61,9 +60,8 @@ private:
 
     App& app_;
     std::mutex mutex_;
-    std::condition_variable wake_, idle_;
+    std::condition_variable wake_;
     std::deque<Work> queue_;
-    bool busy_ = false;
     bool stopping_ = false;
     std::thread worker_;
 };

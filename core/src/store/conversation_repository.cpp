@@ -18,6 +18,7 @@ JsonObject Conversation::toJson() const {
     o->set("context", context);
     o->set("attributes", attributes);
     o->set("last_seq", static_cast<Poco::Int64>(last_seq));
+    o->set("assigned_agent_id", assigned_agent_id.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(assigned_agent_id));
     o->set("created_at", static_cast<Poco::Int64>(created_at));
     return o;
 }
@@ -40,7 +41,7 @@ JsonObject Message::toJson() const {
 namespace {
 const char* kConversationColumns =
     "SELECT id, tenant_id, widget_id, visitor_id, session_id, visitor_token_hash, channel, status, visitor_info, "
-    "context, attributes, last_seq, created_at, updated_at FROM conversations ";
+    "context, attributes, last_seq, created_at, updated_at, assigned_agent_id FROM conversations ";
 
 Conversation conversationFromRow(const soci::row& r) {
     Conversation c;
@@ -58,6 +59,7 @@ Conversation conversationFromRow(const soci::row& r) {
     c.last_seq = rowInt(r, 11);
     c.created_at = rowInt(r, 12);
     c.updated_at = rowInt(r, 13);
+    c.assigned_agent_id = rowText(r, 14);
     return c;
 }
 
@@ -105,6 +107,20 @@ std::optional<Conversation> ConversationRepository::find(const std::string& id) 
     soci::rowset<soci::row> rows = (sql_.prepare << std::string(kConversationColumns) + "WHERE id = :id", soci::use(id));
     for (const auto& r : rows) return conversationFromRow(r);
     return std::nullopt;
+}
+
+std::vector<Conversation> ConversationRepository::listForTenant(const std::string& tenant_id, const std::string& status,
+                                                               const std::string& agent_id, int limit) {
+    // Empty filters match everything; the agent id is compared as text so "" never meets the UUID type.
+    std::vector<Conversation> out;
+    soci::rowset<soci::row> rows =
+        (sql_.prepare << std::string(kConversationColumns) +
+                             "WHERE tenant_id = :t AND (:s1 = '' OR status = :s2) "
+                             "AND (:a1 = '' OR CAST(assigned_agent_id AS TEXT) = :a2) ORDER BY updated_at DESC LIMIT " +
+                             std::to_string(limit),
+         soci::use(tenant_id), soci::use(status), soci::use(status), soci::use(agent_id), soci::use(agent_id));
+    for (const auto& r : rows) out.push_back(conversationFromRow(r));
+    return out;
 }
 
 void ConversationRepository::updateAttributes(const std::string& id, const JsonObject& attributes, long long now) {

@@ -24,6 +24,7 @@ struct Conversation {
     JsonObject context;
     JsonObject attributes;
     long long last_seq = 0;
+    std::string assigned_agent_id;  // "" while no agent has it
     long long created_at = 0;
     long long updated_at = 0;
 
@@ -55,6 +56,9 @@ public:
     // The conversation with this id in this widget (public calls name both), or nullopt.
     std::optional<Conversation> findInWidget(const std::string& widget_id, const std::string& id);
     std::optional<Conversation> find(const std::string& id);
+    // A tenant's conversations, most recently updated first; `status` and `agent_id` filter when not empty.
+    std::vector<Conversation> listForTenant(const std::string& tenant_id, const std::string& status,
+                                            const std::string& agent_id, int limit);
     void updateAttributes(const std::string& id, const JsonObject& attributes, long long now);
     void updateStatus(const std::string& id, const std::string& status, long long now);
 
