@@ -123,6 +123,54 @@ void registerConversationRoutes(Router& router) {
         out->set("comment", comment);
         ctx.sendJson(200, out);
     });
+    // Visitor feedback on a bot answer: recorded on the message once (a change of mind replaces it) and
+    // dispatched as message.feedback, which the knowledge-base bot counts.
+    router.add("POST", base + "/{conversation_id}/messages/{message_id}/feedback", Guard::public_api,
+               [](RequestContext& ctx) {
+        auto widget = admitWidgetRequest(ctx, ctx.param("key"), false);
+        Conversation c = visitorConversation(ctx, *widget);
+        JsonObject body = ctx.json();
+        auto helpful = optBool(body, "helpful");
+        if (!helpful) throw invalidField("helpful", "is required (true or false)");
+        std::string message_id = ctx.param("message_id");
+        if (!isUuid(message_id)) throw ApiError(404, "message_not_found", "no such message in this conversation");
+        std::string value = *helpful ? "helpful" : "not_helpful";
+        std::string previous;
+        auto message = ctx.app.db->write([&](soci::session& sql) {
+            ConversationRepository repo(sql);
+            auto m = repo.findMessage(c.id, message_id);
+            if (!m || m->sender_type != "bot")
+                throw ApiError(404, "message_not_found", "no bot message with this id in this conversation");
+            previous = m->payload->optValue<std::string>("feedback", "");
+            if (previous != value) {
+                m->payload->set("feedback", value);
+                repo.updateMessagePayload(m->id, m->payload);
+                JsonObject event = jsonObject();
+                event->set("message", m->toJson());
+                event->set("widget_id", c.widget_id);
+                event->set("helpful", *helpful);
+                event->set("previous", previous);
+                appendOutboxEvent(sql, c.tenant_id, "message.feedback", event);
+            }
+            return *m;
+        });
+        if (previous != value) {
+            Event event;
+            event.name = "message.feedback";
+            event.payload = jsonObject();
+            event.payload->set("tenant_id", c.tenant_id);
+            event.payload->set("widget_id", c.widget_id);
+            event.payload->set("conversation_id", c.id);
+            event.payload->set("message", message.toJson());
+            event.payload->set("helpful", *helpful);
+            event.payload->set("previous", previous);
+            ctx.app.hooks.dispatch(event);
+        }
+        JsonObject out = jsonObject();
+        out->set("message_id", message.id);
+        out->set("feedback", value);
+        ctx.sendJson(200, out);
+    });
     router.add("POST", base + "/{conversation_id}/lead", Guard::public_api, [](RequestContext& ctx) {
         auto widget = admitWidgetRequest(ctx, ctx.param("key"), false);
         Conversation c = visitorConversation(ctx, *widget);

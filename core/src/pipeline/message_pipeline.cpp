@@ -6,12 +6,28 @@
 #include "app/errors.hpp"
 #include "pipeline/leads.hpp"
 #include "store/database.hpp"
+#include "store/widget_repository.hpp"
 
 namespace parley::core {
 
 MessagePipeline::MessagePipeline(App& app) : app_(app) {}
 
 MessagePipeline::~MessagePipeline() { stop(); }
+
+// What a bot needs to know about the widget it answers for: its thresholds, fallback and language.
+JsonObject MessagePipeline::botSettings(const Conversation& c) const {
+    auto widget = app_.db->read([&](soci::session& sql) { return WidgetRepository(sql).find(c.tenant_id, c.widget_id); });
+    JsonObject features = widget && widget->config ? widget->config->getObject("features") : nullptr;
+    JsonObject localization = widget && widget->config ? widget->config->getObject("localization") : nullptr;
+    JsonObject out = jsonObject();
+    out->set("id", c.widget_id);
+    out->set("chatbot_enabled", features ? features->optValue<bool>("chatbot_enabled", true) : true);
+    out->set("bot_confidence_threshold", features ? features->optValue<double>("bot_confidence_threshold", 0.6) : 0.6);
+    out->set("bot_suggestion_threshold", features ? features->optValue<double>("bot_suggestion_threshold", 0.35) : 0.35);
+    out->set("bot_fallback", features ? features->optValue<std::string>("bot_fallback", "handoff") : "handoff");
+    out->set("default_language", localization ? localization->optValue<std::string>("default_language", "en") : "en");
+    return out;
+}
 
 JsonObject MessagePipeline::eventPayload(const Conversation& c, const NewMessage& m) const {
     JsonObject message = jsonObject();
@@ -33,6 +49,7 @@ JsonObject MessagePipeline::eventPayload(const Conversation& c, const NewMessage
     payload->set("visitor", visitor);
     payload->set("channel", c.channel);
     payload->set("utm", c.context && c.context->getObject("utm") ? c.context->getObject("utm") : jsonObject());
+    payload->set("widget", botSettings(c));
     return payload;
 }
 
@@ -100,6 +117,16 @@ Posted MessagePipeline::postFromVisitor(const Conversation& c, NewMessage m) {
 
 Message MessagePipeline::postFromBot(const Conversation& c, NewMessage m) { return commit(c, m, false); }
 
+void MessagePipeline::handoff(const Conversation& conversation, const std::string& reason) {
+    app_.db->write([&](soci::session& sql) {
+        ConversationRepository(sql).updateStatus(conversation.id, "queued", nowMs());
+        JsonObject event = jsonObject();
+        event->set("conversation_id", conversation.id);
+        event->set("reason", reason);
+        appendOutboxEvent(sql, conversation.tenant_id, "conversation.handoff_requested", event);
+    });
+}
+
 void MessagePipeline::respond(const Work& work) {
     auto conversation =
         app_.db->read([&](soci::session& sql) { return ConversationRepository(sql).find(work.conversation_id); });
@@ -114,15 +141,19 @@ void MessagePipeline::respond(const Work& work) {
             reply.origin = origin;
             reply.payload = jsonObject();
             if (auto quick = action->getArray("quick_replies")) reply.payload->set("quick_replies", quick);
+            if (auto meta = action->getObject("meta")) reply.payload->set("meta", meta);
+            if (action->has("confidence")) {
+                double confidence = action->optValue<double>("confidence", 0);
+                double threshold = botSettings(*conversation)->optValue<double>("bot_confidence_threshold", 0.6);
+                reply.payload->set("confidence", confidence);
+                if (confidence < threshold) {  // not sure enough to answer: a human takes it
+                    handoff(*conversation, "low_confidence");
+                    continue;
+                }
+            }
             postFromBot(*conversation, std::move(reply));
         } else if (type == "handoff") {
-            app_.db->write([&](soci::session& sql) {
-                ConversationRepository(sql).updateStatus(conversation->id, "queued", nowMs());
-                JsonObject event = jsonObject();
-                event->set("conversation_id", conversation->id);
-                event->set("reason", action->optValue<std::string>("reason", ""));
-                appendOutboxEvent(sql, conversation->tenant_id, "conversation.handoff_requested", event);
-            });
+            handoff(*conversation, action->optValue<std::string>("reason", ""));
         } else if (type == "set") {
             conversation->attributes->set(action->optValue<std::string>("key", ""), action->get("value"));
             app_.db->write([&](soci::session& sql) {

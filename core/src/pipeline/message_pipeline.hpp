@@ -57,6 +57,8 @@ private:
     Message commit(const Conversation& conversation, NewMessage& message, bool flagged);
     void respond(const Work& work);
     JsonObject eventPayload(const Conversation& conversation, const NewMessage& message) const;
+    JsonObject botSettings(const Conversation& conversation) const;
+    void handoff(const Conversation& conversation, const std::string& reason);
 
     App& app_;
     std::mutex mutex_;

@@ -148,6 +148,19 @@ void ConversationRepository::appendMessage(Message& m) {
         soci::use(m.origin), soci::use(flagged), soci::use(m.created_at);
 }
 
+std::optional<Message> ConversationRepository::findMessage(const std::string& conversation_id,
+                                                           const std::string& message_id) {
+    soci::rowset<soci::row> rows = (sql_.prepare << std::string(kMessageColumns) + "WHERE conversation_id = :c AND id = :m",
+                                    soci::use(conversation_id), soci::use(message_id));
+    for (const auto& r : rows) return messageFromRow(r);
+    return std::nullopt;
+}
+
+void ConversationRepository::updateMessagePayload(const std::string& message_id, const JsonObject& payload) {
+    std::string text = toJson(payload);
+    sql_ << "UPDATE messages SET payload = :p WHERE id = :id", soci::use(text), soci::use(message_id);
+}
+
 std::optional<Message> ConversationRepository::findByClientId(const std::string& conversation_id,
                                                               const std::string& client_message_id) {
     soci::rowset<soci::row> rows =

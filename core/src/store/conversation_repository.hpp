@@ -64,6 +64,9 @@ public:
 
     // Gives the message the conversation's next seq and stores it. Call inside a write transaction.
     void appendMessage(Message& m);
+    // The message with this id in this conversation, or nullopt (ids of other conversations are unknown here).
+    std::optional<Message> findMessage(const std::string& conversation_id, const std::string& message_id);
+    void updateMessagePayload(const std::string& message_id, const JsonObject& payload);
     std::optional<Message> findByClientId(const std::string& conversation_id, const std::string& client_message_id);
     // Messages after `after_seq` in order. The visitor's view passes include_internal = false: internal notes
     // (sender_type "note") are the agents' only.

@@ -78,6 +78,8 @@ const std::vector<Field>& fields() {
         {"features", "gdpr_text", T::string, std::string("I agree to the processing of my data to answer my request.")},
         {"features", "rating_enabled", T::boolean, true},
         {"features", "bot_confidence_threshold", T::number, 0.6, {}, 0, 1},
+        {"features", "bot_suggestion_threshold", T::number, 0.35, {}, 0, 1},
+        {"features", "bot_fallback", T::string, std::string("handoff"), {"handoff", "capture_lead", "webhook"}},
         {"working_hours", "enabled", T::boolean, false},
         {"working_hours", "timezone", T::string, std::string("UTC")},
         {"working_hours", "schedule", T::object, defaultSchedule()},
