@@ -173,7 +173,10 @@ BOOST_AUTO_TEST_CASE(tokens_widgets_origins_and_bodies_are_checked) {
     };
     for (const auto& k : std::vector<Case>{{R"({"text":"   "})", 422, "text"},
                                            {R"({"text":5})", 422, "text"},
-                                           {R"({"text":"x","type":"image"})", 422, "type"},
+                                           {R"({"text":"x","type":"video"})", 422, "type"},
+                                           {R"({"text":"x","type":"image"})", 422, "payload.file_id"},
+                                           {R"({"type":"quick_reply","payload":{}})", 422, "payload.value"},
+                                           {R"({"type":"form","payload":{"form":"f","fields":{"a":[1]}}})", 422, "payload.fields.a"},
                                            {R"({"text":")" + std::string(5000, 'a') + R"("})", 422, "text"},
                                            {R"({"client_message_id":7,"text":"x"})", 422, "client_message_id"},
                                            {"not json", 400, ""}}) {

@@ -8,6 +8,8 @@
 #include "lua/script_engine.hpp"
 #include "jobs/scheduler.hpp"
 #include "pipeline/message_pipeline.hpp"
+#include "pipeline/routing.hpp"
+#include "realtime/hub.hpp"
 #include "plugin/plugin_host.hpp"
 
 #include <Poco/Environment.h>
@@ -86,6 +88,8 @@ std::unique_ptr<App> openApp(const Config& config, Poco::Logger& log) {
     app->scripts = std::make_unique<ScriptEngine>(scriptEngineOptions(config.lua), app->hooks, app->kv.get(), log);
     app->plugins = std::make_unique<PluginHost>(*app);
     app->pipeline = std::make_unique<MessagePipeline>(*app);
+    app->routing = std::make_unique<Routing>(*app);
+    app->realtime = std::make_unique<realtime::Hub>(*app);
     app->scheduler = std::make_unique<Scheduler>(*app->db, Poco::Environment::nodeName() + ":" +
                                                                std::to_string(Poco::Process::id()) + ":" +
                                                                randomToken(4));

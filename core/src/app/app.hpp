@@ -23,6 +23,10 @@ class Scheduler;
 class MessagePipeline;
 class KvStore;
 class ScriptEngine;
+class Routing;
+namespace realtime {
+class Hub;
+}
 
 struct App {
     Config config;
@@ -33,6 +37,8 @@ struct App {
     std::unique_ptr<PluginHost> plugins;
     std::unique_ptr<Scheduler> scheduler;  // once-per-cluster jobs; started by serve()
     std::unique_ptr<MessagePipeline> pipeline;  // ingest, screen, commit, respond
+    std::unique_ptr<Routing> routing;           // the human queue, presence, capacity, assignment
+    std::unique_ptr<realtime::Hub> realtime;    // WebSockets: started by serve(); before that it stays quiet
     Metrics metrics;
     HookRegistry hooks;  // native plugin hooks and Lua rules, dispatched by the pipeline
     LuaExports lua_exports;  // plugin functions Lua rules call as parley.<namespace>.<name>

@@ -199,6 +199,28 @@ std::vector<ConfigKey> buildKeys() {
                    "How long a node serves a widget config from memory before checking the database."),
         PARLEY_KEY(int, "widgets.config_max_age_seconds", "", widgets.config_max_age_seconds,
                    "Cache-Control max-age of the public widget config; 0 means no-cache (revalidate with ETag)."),
+        PARLEY_KEY(bool, "routing.auto_assign", "PARLEY_ROUTING_AUTO_ASSIGN", routing.auto_assign,
+                   "Give queued conversations to the least-busy online agent with free capacity (off: agents pick)."),
+        PARLEY_KEY(int, "routing.default_capacity", "", routing.default_capacity,
+                   "Concurrent conversations an agent takes when no capacity was set for them."),
+        PARLEY_KEY(int, "routing.presence_timeout_seconds", "", routing.presence_timeout_seconds,
+                   "An agent with no heartbeat and no open realtime socket for this long counts as offline."),
+        PARLEY_KEY(std::vector<std::string>, "routing.human_keywords", "", routing.human_keywords,
+                   "Words in a visitor message that ask for a human (case-insensitive): the chat joins the queue."),
+        PARLEY_KEY(int, "realtime.threads", "PARLEY_REALTIME_THREADS", realtime.threads,
+                   "Threads serving every WebSocket (epoll); the number of connections does not add threads."),
+        PARLEY_KEY(int, "realtime.workers", "", realtime.workers,
+                   "Threads running realtime frames that need the database (sends, resumes, receipts)."),
+        PARLEY_KEY(int, "realtime.max_frame_bytes", "", realtime.max_frame_bytes,
+                   "Largest WebSocket message a client may send; bigger ones close the socket with 1009."),
+        PARLEY_KEY(int, "realtime.max_queued_bytes", "", realtime.max_queued_bytes,
+                   "Unsent bytes after which a slow client is cut off (1008 \"slow consumer\"); it may resume."),
+        PARLEY_KEY(int, "realtime.ping_interval_seconds", "", realtime.ping_interval_seconds,
+                   "A ping after this much silence from a client."),
+        PARLEY_KEY(int, "realtime.idle_timeout_seconds", "", realtime.idle_timeout_seconds,
+                   "A client silent this long (not even a pong) is disconnected."),
+        PARLEY_KEY(int, "realtime.auth_timeout_seconds", "", realtime.auth_timeout_seconds,
+                   "How long a new socket may take to send its hello frame."),
         PARLEY_KEY(bool, "outbound.allow_private_targets", "PARLEY_OUTBOUND_ALLOW_PRIVATE", outbound.allow_private_targets,
                    "Let plugins' outgoing HTTP reach loopback and private addresses (off: only public ones)."),
         PARLEY_KEY(std::vector<std::string>, "outbound.allowed_private_hosts", "PARLEY_OUTBOUND_ALLOWED_HOSTS",
@@ -351,6 +373,17 @@ void validateConfig(const Config& config) {
         throw ConfigError("config key 'lua.instruction_limit' must be at least 1000 (got " +
                           std::to_string(config.lua.instruction_limit) + ")");
     positive("lua.time_limit_ms", config.lua.time_limit_ms);
+    positive("routing.default_capacity", config.routing.default_capacity);
+    positive("routing.presence_timeout_seconds", config.routing.presence_timeout_seconds);
+    positive("realtime.threads", config.realtime.threads);
+    positive("realtime.workers", config.realtime.workers);
+    positive("realtime.ping_interval_seconds", config.realtime.ping_interval_seconds);
+    positive("realtime.idle_timeout_seconds", config.realtime.idle_timeout_seconds);
+    positive("realtime.auth_timeout_seconds", config.realtime.auth_timeout_seconds);
+    if (config.realtime.max_frame_bytes < 1024)
+        throw ConfigError("config key 'realtime.max_frame_bytes' must be at least 1024");
+    if (config.realtime.max_queued_bytes < config.realtime.max_frame_bytes)
+        throw ConfigError("config key 'realtime.max_queued_bytes' must be at least realtime.max_frame_bytes");
     if (config.lua.max_failures < 0) throw ConfigError("config key 'lua.max_failures' must be 0 or more");
     if (config.lua.reload_interval_ms < 0)
         throw ConfigError("config key 'lua.reload_interval_ms' must be 0 (off) or more");

@@ -76,6 +76,26 @@ struct LuaConfig {
     int reload_interval_ms = 1000;     // how often the scripts folder is checked for changes; 0 turns it off
 };
 
+// Handing conversations to agents (docs/configuration.md#routing).
+struct RoutingConfig {
+    bool auto_assign = true;           // give queued conversations to the least-busy online agent with room
+    int default_capacity = 5;          // concurrent conversations an agent takes when no capacity is set
+    int presence_timeout_seconds = 60; // an agent without a heartbeat (or open socket) for this long is offline
+    std::vector<std::string> human_keywords = {"human", "agent", "real person", "humano", "persona", "mensch",
+                                               "mitarbeiter", "operator", "operador", "conseiller"};
+};
+
+// The WebSocket endpoint and its reactor (docs/http-api.md#realtime).
+struct RealtimeConfig {
+    int threads = 2;                   // epoll threads; connections do not hold threads
+    int workers = 4;                   // threads that run frames needing the database (sends, resumes)
+    int max_frame_bytes = 65536;       // a bigger message closes the socket with 1009
+    int max_queued_bytes = 1048576;    // a client this far behind is cut off with 1008 "slow consumer"
+    int ping_interval_seconds = 25;
+    int idle_timeout_seconds = 60;
+    int auth_timeout_seconds = 10;     // the hello frame must arrive within this
+};
+
 struct PluginsConfig {
     std::vector<std::string> enabled;
     std::vector<std::string> path = {"build/plugins", "/usr/local/lib/parley/plugins"};
@@ -91,6 +111,8 @@ struct Config {
     LogConfig log;
     OutboundConfig outbound;
     LuaConfig lua;
+    RoutingConfig routing;
+    RealtimeConfig realtime;
     PluginsConfig plugins;
 
     // The URL browsers use to reach this server, without a trailing slash.

@@ -12,6 +12,7 @@
 #include "lua/transcript.hpp"
 #include "jobs/scheduler.hpp"
 #include "pipeline/message_pipeline.hpp"
+#include "realtime/hub.hpp"
 #include "net/outbound_http.hpp"
 #include "plugin/plugin_host.hpp"
 #include "plugin/manifest.hpp"
@@ -220,8 +221,11 @@ int ServerApp::serve() {
     app->scripts->start();
     registerScriptRoutes(*router);
     app->pipeline->start();
+    app->realtime->start();
     registerConversationRoutes(*router);
     registerAgentRoutes(*router);
+    registerRealtimeRoutes(*router);
+    registerFileRoutes(*router);
     HttpServer server(*app, router);
     server.start();
     std::cout << "parleyd listening on http://" << app->config.server.host << ":" << server.port() << std::endl;
@@ -229,6 +233,7 @@ int ServerApp::serve() {
     waitForTerminationRequest();
     log.information("shutting down: finishing in-flight requests");
     server.stop();
+    app->realtime->stop();  // closes every socket with 1001: clients reconnect to another node and resume
     app->pipeline->stop();  // finishes the bot answers already queued
     app->scripts->stop();
     app->scheduler->stop();

@@ -5,15 +5,17 @@
 #include "http/router.hpp"
 #include "http/routes.hpp"
 #include "pipeline/message_pipeline.hpp"
+#include "pipeline/message_types.hpp"
+#include "pipeline/routing.hpp"
+#include "realtime/hub.hpp"
 #include "store/database.hpp"
 #include "store/row.hpp"
 
 #include <Poco/String.h>
 
-namespace parley::core {
-namespace {
+#include <algorithm>
 
-constexpr long long kPresenceTimeoutMs = 60'000;  // an agent without a heartbeat for this long is offline
+namespace parley::core {
 
 // The tenant the request acts in, after the role check: 400 without one, 404 for a foreign tenant, 403 for a
 // client_user on a write.
@@ -37,17 +39,21 @@ Conversation tenantConversation(RequestContext& ctx, const std::string& tenant) 
     return *c;
 }
 
-}  // namespace
+bool agentsAvailable(App& app, const std::string& tenant_id) { return app.routing->agentsOnline(tenant_id, "", false); }
 
-bool agentsAvailable(App& app, const std::string& tenant_id) {
-    long long since = nowMs() - kPresenceTimeoutMs;
-    int n = 0;
-    app.db->read([&](soci::session& sql) {
-        sql << "SELECT COUNT(*) FROM agent_presence WHERE tenant_id = :t AND status = 'online' AND last_seen_at > :s",
-            soci::use(tenant_id), soci::use(since), soci::into(n);
-    });
-    return n > 0;
+namespace {
+
+// After a change of status or assignment: sockets hear it, freed capacity takes the next queued conversation.
+void changed(App& app, const Conversation& c) {
+    app.realtime->conversationChanged(c.id);
+    app.routing->routeTenant(c.tenant_id);
 }
+
+JsonObject conversationJson(App& app, const std::string& id) {
+    return app.db->read([&](soci::session& sql) { return ConversationRepository(sql).find(id)->toJson(); });
+}
+
+}  // namespace
 
 void registerAgentRoutes(Router& router) {
     router.add("POST", "/api/v1/agent/presence", Guard::signed_in, [](RequestContext& ctx) {
@@ -56,16 +62,76 @@ void registerAgentRoutes(Router& router) {
         std::string status = reqString(body, "status", 20);
         if (status != "online" && status != "away" && status != "offline")
             throw invalidField("status", "must be online, away or offline");
-        std::string user = ctx.principal().user_id;
-        long long now = nowMs();
-        ctx.app.db->write([&](soci::session& sql) {
-            sql << "INSERT INTO agent_presence (tenant_id, user_id, status, last_seen_at) VALUES (:t, :u, :s, :n) "
-                   "ON CONFLICT (tenant_id, user_id) DO UPDATE SET status = excluded.status, last_seen_at = excluded.last_seen_at",
-                soci::use(tenant), soci::use(user), soci::use(status), soci::use(now);
-        });
+        ctx.app.routing->setPresence(tenant, ctx.principal().user_id, ctx.principal().name, status);
         JsonObject out = jsonObject();
         out->set("status", status);
-        out->set("heartbeat_seconds", static_cast<int>(kPresenceTimeoutMs / 2000));
+        out->set("heartbeat_seconds", ctx.app.config.routing.presence_timeout_seconds / 2);
+        ctx.sendJson(200, out);
+    });
+    // The tenant's agents with presence, capacity, departments and load.
+    router.add("GET", "/api/v1/agent/agents", Guard::signed_in, [](RequestContext& ctx) {
+        std::string tenant = agentTenant(ctx, false);
+        JsonArray list = jsonArray();
+        for (const auto& a : ctx.app.routing->agents(tenant)) list->add(a.toJson());
+        JsonObject out = jsonObject();
+        out->set("agents", list);
+        ctx.sendJson(200, out);
+    });
+    // Capacity and departments of one agent: the tenant's client admins set them.
+    router.add("PUT", "/api/v1/agent/agents/{user_id}", Guard::signed_in, [](RequestContext& ctx) {
+        std::string tenant = agentTenant(ctx, true);
+        requireAccess(ctx.principal(), tenant, Access::manage);
+        std::string user = Poco::toLower(ctx.param("user_id"));
+        auto agents = ctx.app.routing->agents(tenant);
+        auto it = std::find_if(agents.begin(), agents.end(), [&](const AgentState& a) { return a.user_id == user; });
+        if (it == agents.end()) throw notFound("no agent or client_admin '" + user + "' in this tenant");
+        JsonObject body = ctx.json();
+        int capacity = static_cast<int>(optInt(body, "capacity", 0, 100).value_or(it->capacity));
+        auto departments = optStringArray(body, "departments", 20, 50).value_or(it->departments);
+        ctx.app.routing->setAgentSettings(tenant, user, capacity, departments);
+        ctx.app.routing->routeTenant(tenant);
+        for (const auto& a : ctx.app.routing->agents(tenant))
+            if (a.user_id == user) return ctx.sendJson(200, a.toJson());
+    });
+    // Per-agent metrics over a period (default: the last 30 days): conversations, wait, first response, resolution.
+    router.add("GET", "/api/v1/agent/metrics", Guard::signed_in, [](RequestContext& ctx) {
+        std::string tenant = agentTenant(ctx, false);
+        long long until = nowMs(), since = until - 30LL * 86'400'000;
+        try {
+            if (auto v = ctx.query("since")) since = std::stoll(*v);
+            if (auto v = ctx.query("until")) until = std::stoll(*v);
+        } catch (const std::exception&) {
+            throw badRequest("invalid_query", "since and until are milliseconds since the epoch");
+        }
+        JsonArray list = jsonArray();
+        ctx.app.db->read([&](soci::session& sql) {
+            soci::rowset<soci::row> rows =
+                (sql.prepare << "SELECT CAST(first_agent_id AS TEXT), COUNT(*), "
+                                "AVG(CASE WHEN queued_at IS NOT NULL THEN first_assigned_at - queued_at END), "
+                                "AVG(CASE WHEN first_response_at IS NOT NULL THEN first_response_at - COALESCE(queued_at, created_at) END), "
+                                "AVG(CASE WHEN closed_at IS NOT NULL THEN closed_at - created_at END), "
+                                "SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END) "
+                                "FROM conversations WHERE tenant_id = :t AND first_agent_id IS NOT NULL "
+                                "AND first_assigned_at >= :s AND first_assigned_at < :u GROUP BY first_agent_id",
+                 soci::use(tenant), soci::use(since), soci::use(until));
+            for (const auto& r : rows) {
+                JsonObject a = jsonObject();
+                a->set("agent_id", rowText(r, 0));
+                a->set("conversations", rowInt(r, 1));
+                auto avg = [&](std::size_t i) {
+                    return rowIsNull(r, i) ? Poco::Dynamic::Var() : Poco::Dynamic::Var(static_cast<Poco::Int64>(rowInt(r, i)));
+                };
+                a->set("avg_wait_ms", avg(2));
+                a->set("avg_first_response_ms", avg(3));
+                a->set("avg_resolution_ms", avg(4));
+                a->set("resolved", rowInt(r, 5));
+                list->add(a);
+            }
+        });
+        JsonObject out = jsonObject();
+        out->set("since", since);
+        out->set("until", until);
+        out->set("agents", list);
         ctx.sendJson(200, out);
     });
     router.add("GET", "/api/v1/agent/conversations", Guard::signed_in, [](RequestContext& ctx) {
@@ -103,110 +169,80 @@ void registerAgentRoutes(Router& router) {
                    out->set("messages", list);
                    ctx.sendJson(200, out);
                });
+    // Manual pick: the caller takes the conversation (over capacity if they choose to).
     router.add("POST", "/api/v1/agent/conversations/{conversation_id}/assign", Guard::signed_in, [](RequestContext& ctx) {
         std::string tenant = agentTenant(ctx, true);
         Conversation c = tenantConversation(ctx, tenant);
         if (c.status == "closed") throw conflict("conversation_closed", "this conversation is closed; reopen it first");
-        std::string agent = ctx.principal().user_id;
-        long long now = nowMs();
-        ctx.app.db->write([&](soci::session& sql) {
-            sql << "UPDATE conversations SET status = 'active', assigned_agent_id = :a, assigned_at = :n, updated_at = :u "
-                   "WHERE id = :id",
-                soci::use(agent), soci::use(now), soci::use(now), soci::use(c.id);
-            JsonObject event = jsonObject();
-            event->set("conversation_id", c.id);
-            event->set("agent_id", agent);
-            appendOutboxEvent(sql, tenant, "conversation.assigned", event);
-        });
-        JsonObject out = ctx.app.db->read([&](soci::session& sql) { return ConversationRepository(sql).find(c.id)->toJson(); });
-        ctx.sendJson(200, out);
+        ctx.app.routing->assign(c, ctx.principal().user_id, ctx.principal().user_id);
+        changed(ctx.app, c);
+        ctx.sendJson(200, conversationJson(ctx.app, c.id));
     });
     router.add("POST", "/api/v1/agent/conversations/{conversation_id}/messages", Guard::signed_in, [](RequestContext& ctx) {
         std::string tenant = agentTenant(ctx, true);
         Conversation c = tenantConversation(ctx, tenant);
         if (c.status == "closed") throw conflict("conversation_closed", "this conversation is closed");
-        JsonObject body = ctx.json();
-        NewMessage m;
-        m.sender_type = "agent";
-        m.text = reqString(body, "text", 4000);
-        if (m.text.find_first_not_of(" \t\r\n") == std::string::npos) throw invalidField("text", "must not be blank");
-        m.payload = jsonObject();
+        NewMessage m = agentMessage(ctx.app, c, ctx.json());
         m.payload->set("agent_id", ctx.principal().user_id);
         m.payload->set("agent_name", ctx.principal().name);
-        Message stored = ctx.app.pipeline->postFromBot(c, std::move(m));
-        long long now = nowMs();
-        ctx.app.db->write([&](soci::session& sql) {
-            sql << "UPDATE conversations SET first_response_at = :n WHERE id = :id AND first_response_at IS NULL",
-                soci::use(now), soci::use(c.id);
-        });
+        Posted posted = ctx.app.pipeline->postFromAgent(c, std::move(m));
         JsonObject out = jsonObject();
-        out->set("message", stored.toJson());
-        ctx.sendJson(201, out);
+        out->set("message", posted.message.toJson());
+        out->set("duplicate", posted.duplicate);
+        ctx.sendJson(posted.duplicate ? 200 : 201, out);
     });
-    // Back to the queue, to another agent, or open again: one helper for the assignment changes.
-    auto reassign = [](RequestContext& ctx, const std::string& tenant, const Conversation& c, const std::string& status,
-                       const std::string& agent) {
-        long long now = nowMs();
-        soci::indicator agent_ind = agent.empty() ? soci::i_null : soci::i_ok;
-        ctx.app.db->write([&](soci::session& sql) {
-            sql << "UPDATE conversations SET status = :s, assigned_agent_id = :a, assigned_at = :n, closed_at = NULL, "
-                   "updated_at = :u WHERE id = :id",
-                soci::use(status), soci::use(agent, agent_ind), soci::use(now), soci::use(now), soci::use(c.id);
-            JsonObject event = jsonObject();
-            event->set("conversation_id", c.id);
-            event->set("agent_id", agent.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(agent));
-            event->set("status", status);
-            event->set("by", ctx.principal().user_id);
-            appendOutboxEvent(sql, tenant, "conversation.assigned", event);
-        });
-        JsonObject out = ctx.app.db->read([&](soci::session& sql) { return ConversationRepository(sql).find(c.id)->toJson(); });
-        ctx.sendJson(200, out);
-    };
-    router.add("POST", "/api/v1/agent/conversations/{conversation_id}/unassign", Guard::signed_in,
-               [reassign](RequestContext& ctx) {
-                   std::string tenant = agentTenant(ctx, true);
-                   Conversation c = tenantConversation(ctx, tenant);
-                   if (c.status == "closed") throw conflict("conversation_closed", "this conversation is closed");
-                   reassign(ctx, tenant, c, "queued", "");
-               });
-    router.add("POST", "/api/v1/agent/conversations/{conversation_id}/transfer", Guard::signed_in,
-               [reassign](RequestContext& ctx) {
-                   std::string tenant = agentTenant(ctx, true);
-                   Conversation c = tenantConversation(ctx, tenant);
-                   if (c.status == "closed") throw conflict("conversation_closed", "this conversation is closed");
-                   std::string to = Poco::toLower(reqString(ctx.json(), "agent_id", 36));
-                   std::string role;
-                   if (isUuid(to)) {
-                       soci::indicator ind = soci::i_null;
-                       ctx.app.db->read([&](soci::session& sql) {
-                           sql << "SELECT role FROM memberships WHERE tenant_id = :t AND user_id = :u", soci::use(tenant),
-                               soci::use(to), soci::into(role, ind);
-                       });
-                       if (ind != soci::i_ok) role.clear();
-                   }
-                   if (role != "agent" && role != "client_admin")
-                       throw invalidField("agent_id", "must be an agent or client_admin of this tenant");
-                   reassign(ctx, tenant, c, "active", to);
-               });
-    router.add("POST", "/api/v1/agent/conversations/{conversation_id}/reopen", Guard::signed_in,
-               [reassign](RequestContext& ctx) {
-                   std::string tenant = agentTenant(ctx, true);
-                   Conversation c = tenantConversation(ctx, tenant);
-                   if (c.status != "closed") throw conflict("conversation_open", "this conversation is not closed");
-                   reassign(ctx, tenant, c, "active", ctx.principal().user_id);
-               });
+    // Back to the queue (routing may give it to someone else at once).
+    router.add("POST", "/api/v1/agent/conversations/{conversation_id}/unassign", Guard::signed_in, [](RequestContext& ctx) {
+        std::string tenant = agentTenant(ctx, true);
+        Conversation c = tenantConversation(ctx, tenant);
+        if (c.status == "closed") throw conflict("conversation_closed", "this conversation is closed");
+        ctx.app.routing->enqueue(c, "unassigned", "");
+        changed(ctx.app, c);
+        ctx.sendJson(200, conversationJson(ctx.app, c.id));
+    });
+    // To another agent ({"agent_id"}) or to a department's queue ({"department"}).
+    router.add("POST", "/api/v1/agent/conversations/{conversation_id}/transfer", Guard::signed_in, [](RequestContext& ctx) {
+        std::string tenant = agentTenant(ctx, true);
+        Conversation c = tenantConversation(ctx, tenant);
+        if (c.status == "closed") throw conflict("conversation_closed", "this conversation is closed");
+        JsonObject body = ctx.json();
+        auto department = optString(body, "department", 50);
+        auto to = optString(body, "agent_id", 36);
+        if (department.has_value() == to.has_value())
+            throw badRequest("invalid_transfer", "name either agent_id (an agent) or department (a queue)");
+        if (department) {
+            if (department->empty()) throw invalidField("department", "must not be empty");
+            ctx.app.routing->enqueue(c, "transferred", *department);
+        } else {
+            std::string agent = Poco::toLower(*to);
+            auto agents = ctx.app.routing->agents(tenant);
+            if (std::none_of(agents.begin(), agents.end(), [&](const AgentState& a) { return a.user_id == agent; }))
+                throw invalidField("agent_id", "must be an agent or client_admin of this tenant");
+            ctx.app.routing->assign(c, agent, ctx.principal().user_id);
+        }
+        changed(ctx.app, c);
+        ctx.sendJson(200, conversationJson(ctx.app, c.id));
+    });
+    router.add("POST", "/api/v1/agent/conversations/{conversation_id}/reopen", Guard::signed_in, [](RequestContext& ctx) {
+        std::string tenant = agentTenant(ctx, true);
+        Conversation c = tenantConversation(ctx, tenant);
+        if (c.status != "closed") throw conflict("conversation_open", "this conversation is not closed");
+        ctx.app.routing->assign(c, ctx.principal().user_id, ctx.principal().user_id);
+        changed(ctx.app, c);
+        ctx.sendJson(200, conversationJson(ctx.app, c.id));
+    });
     router.add("POST", "/api/v1/agent/conversations/{conversation_id}/notes", Guard::signed_in, [](RequestContext& ctx) {
         std::string tenant = agentTenant(ctx, true);
         Conversation c = tenantConversation(ctx, tenant);
         NewMessage m;
-        m.sender_type = "note";  // internal: agents see it, the visitor's history never shows it
+        m.sender_type = "note";  // internal: agents see it, the visitor never does
         m.text = reqString(ctx.json(), "text", 4000);
         if (m.text.find_first_not_of(" \t\r\n") == std::string::npos) throw invalidField("text", "must not be blank");
         m.payload = jsonObject();
         m.payload->set("agent_id", ctx.principal().user_id);
-        Message stored = ctx.app.pipeline->postFromBot(c, std::move(m));
+        Posted posted = ctx.app.pipeline->postFromAgent(c, std::move(m));
         JsonObject out = jsonObject();
-        out->set("message", stored.toJson());
+        out->set("message", posted.message.toJson());
         ctx.sendJson(201, out);
     });
     // Canned responses: every member reads them; client admins write them.
@@ -268,19 +304,10 @@ void registerAgentRoutes(Router& router) {
     router.add("POST", "/api/v1/agent/conversations/{conversation_id}/close", Guard::signed_in, [](RequestContext& ctx) {
         std::string tenant = agentTenant(ctx, true);
         Conversation c = tenantConversation(ctx, tenant);
-        long long now = nowMs();
-        ctx.app.db->write([&](soci::session& sql) {
-            sql << "UPDATE conversations SET status = 'closed', closed_at = :n, closed_by = 'agent', updated_at = :u "
-                   "WHERE id = :id",
-                soci::use(now), soci::use(now), soci::use(c.id);
-            JsonObject event = jsonObject();
-            event->set("conversation_id", c.id);
-            event->set("closed_by", std::string("agent"));
-            appendOutboxEvent(sql, tenant, "conversation.closed", event);
-        });
-        c.status = "closed";
+        ctx.app.routing->close(c, "agent");
+        changed(ctx.app, c);
         JsonObject out = jsonObject();
-        out->set("conversation", c.toJson());
+        out->set("conversation", conversationJson(ctx.app, c.id));
         ctx.sendJson(200, out);
     });
 }

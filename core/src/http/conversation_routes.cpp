@@ -8,13 +8,13 @@
 #include "http/routes.hpp"
 #include "pipeline/leads.hpp"
 #include "pipeline/message_pipeline.hpp"
+#include "pipeline/message_types.hpp"
+#include "pipeline/routing.hpp"
+#include "realtime/hub.hpp"
 #include "store/database.hpp"
 #include "widgets/widget_config_cache.hpp"
 
 namespace parley::core {
-namespace {
-
-constexpr size_t kMaxTextBytes = 4000;
 
 // The conversation named in the path, checked against the widget and the visitor's token. An unknown id, a
 // conversation of another widget and a wrong token all answer the same 404, so ids cannot be probed.
@@ -28,8 +28,6 @@ Conversation visitorConversation(RequestContext& ctx, const PublicWidget& widget
         throw notFound("conversation '" + id + "' not found");
     return *c;
 }
-
-}  // namespace
 
 void registerConversationRoutes(Router& router) {
     const std::string base = "/api/v1/widgets/{key}/conversations";
@@ -68,13 +66,7 @@ void registerConversationRoutes(Router& router) {
         auto widget = admitWidgetRequest(ctx, ctx.param("key"), false);
         Conversation c = visitorConversation(ctx, *widget);
         if (c.status == "closed") throw conflict("conversation_closed", "this conversation is closed; start a new one");
-        JsonObject body = ctx.json();
-        NewMessage m;
-        m.client_message_id = optString(body, "client_message_id", 100).value_or("");
-        m.type = optString(body, "type", 20).value_or("text");
-        if (m.type != "text") throw invalidField("type", "must be 'text' (other types arrive with the full widget)");
-        m.text = reqString(body, "text", kMaxTextBytes);
-        if (m.text.find_first_not_of(" \t\r\n") == std::string::npos) throw invalidField("text", "must not be blank");
+        NewMessage m = visitorMessage(ctx.app, c, ctx.json());
         Posted posted = ctx.app.pipeline->postFromVisitor(c, std::move(m));
         JsonObject out = jsonObject();
         out->set("message", posted.message.toJson());
@@ -85,20 +77,28 @@ void registerConversationRoutes(Router& router) {
         auto widget = admitWidgetRequest(ctx, ctx.param("key"), false);
         Conversation c = visitorConversation(ctx, *widget);
         if (c.status != "closed") {
-            long long now = nowMs();
-            ctx.app.db->write([&](soci::session& sql) {
-                sql << "UPDATE conversations SET status = 'closed', closed_at = :n, closed_by = 'visitor', updated_at = :u "
-                       "WHERE id = :id",
-                    soci::use(now), soci::use(now), soci::use(c.id);
-                JsonObject event = jsonObject();
-                event->set("conversation_id", c.id);
-                event->set("closed_by", std::string("visitor"));
-                appendOutboxEvent(sql, c.tenant_id, "conversation.closed", event);
-            });
+            ctx.app.routing->close(c, "visitor");
+            ctx.app.realtime->conversationChanged(c.id);
+            ctx.app.routing->routeTenant(c.tenant_id);
             c.status = "closed";
         }
         JsonObject out = jsonObject();
         out->set("conversation", c.toJson());
+        ctx.sendJson(200, out);
+    });
+    // "Talk to a human": the widget's button (or a quick reply) puts the conversation in the queue.
+    router.add("POST", base + "/{conversation_id}/handoff", Guard::public_api, [](RequestContext& ctx) {
+        auto widget = admitWidgetRequest(ctx, ctx.param("key"), false);
+        Conversation c = visitorConversation(ctx, *widget);
+        if (c.status == "closed") throw conflict("conversation_closed", "this conversation is closed; start a new one");
+        std::string department;
+        if (!ctx.body().empty()) department = optString(ctx.json(), "department", 50).value_or("");
+        ctx.app.routing->handoff(c, "visitor_asked", department);
+        auto now = ctx.app.db->read([&](soci::session& sql) { return ConversationRepository(sql).find(c.id); });
+        JsonObject out = jsonObject();
+        out->set("conversation", now->toJson());
+        out->set("queue_position", ctx.app.routing->queuePosition(*now));
+        out->set("agents_available", ctx.app.routing->agentsOnline(c.tenant_id, now->department, false));
         ctx.sendJson(200, out);
     });
     router.add("POST", base + "/{conversation_id}/rating", Guard::public_api, [](RequestContext& ctx) {

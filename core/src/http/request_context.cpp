@@ -64,9 +64,10 @@ std::optional<std::string> RequestContext::query(const std::string& name) const 
     return std::nullopt;
 }
 
-const std::string& RequestContext::body() {
+const std::string& RequestContext::body() { return bodyUpTo(app.config.server.max_body_bytes); }
+
+const std::string& RequestContext::bodyUpTo(long long limit) {
     if (body_) return *body_;
-    const auto limit = app.config.server.max_body_bytes;
     if (request.hasContentLength() && request.getContentLength64() > limit)
         throw ApiError(413, "body_too_large",
                        "request body of " + std::to_string(request.getContentLength64()) +
@@ -118,6 +119,11 @@ void RequestContext::sendJson(int status, const JsonObject& body) {
 
 void RequestContext::sendJson(int status, const JsonArray& body) {
     sendRaw(status, "application/json; charset=utf-8", toJson(body));
+}
+
+void RequestContext::markUpgraded() {
+    sent_ = true;
+    status_ = 101;
 }
 
 void RequestContext::sendEmpty(int status) {

@@ -33,6 +33,8 @@ public:
 
     // The raw body bytes, read once; throws ApiError 413 above server.max_body_bytes.
     const std::string& body();
+    // The body with its own size limit (uploads); 413 `body_too_large` beyond it.
+    const std::string& bodyUpTo(long long limit);
     // The body parsed as a JSON object with the configured depth limit; 415 for another content type.
     JsonObject json();
 
@@ -50,6 +52,8 @@ public:
     void sendRaw(int status, const std::string& content_type, const std::string& body);
     void sendEmpty(int status);
     bool sent() const { return sent_; }
+    // The socket became a WebSocket (101 sent, socket handed to the reactor): nothing more goes out here.
+    void markUpgraded();
     int status() const { return status_; }
     size_t bytesSent() const { return bytes_sent_; }
 

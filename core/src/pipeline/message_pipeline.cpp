@@ -5,8 +5,12 @@
 #include "app/app.hpp"
 #include "app/errors.hpp"
 #include "pipeline/leads.hpp"
+#include "pipeline/routing.hpp"
+#include "realtime/hub.hpp"
 #include "store/database.hpp"
 #include "store/widget_repository.hpp"
+
+#include <Poco/String.h>
 
 namespace parley::core {
 
@@ -73,6 +77,7 @@ Message MessagePipeline::commit(const Conversation& c, NewMessage& m, bool flagg
         event->set("widget_id", c.widget_id);
         appendOutboxEvent(sql, c.tenant_id, "message.created", event);
     });
+    if (app_.realtime) app_.realtime->messageCommitted(c.tenant_id, msg);
     return msg;
 }
 
@@ -107,6 +112,12 @@ Posted MessagePipeline::postFromVisitor(const Conversation& c, NewMessage m) {
         if (!seen) throw;
         return {*seen, true};
     }
+    if (!flagged && c.status == "bot" && asksForHuman(m)) {
+        JsonObject handoff = jsonObject();
+        handoff->set("type", std::string("handoff"));
+        handoff->set("reason", std::string("visitor_asked"));
+        actions.push_back(handoff);
+    }
     if (!flagged && !actions.empty()) {
         std::lock_guard lock(mutex_);
         queue_.push_back({c.id, std::move(actions)});
@@ -117,14 +128,39 @@ Posted MessagePipeline::postFromVisitor(const Conversation& c, NewMessage m) {
 
 Message MessagePipeline::postFromBot(const Conversation& c, NewMessage m) { return commit(c, m, false); }
 
-void MessagePipeline::handoff(const Conversation& conversation, const std::string& reason) {
-    app_.db->write([&](soci::session& sql) {
-        ConversationRepository(sql).updateStatus(conversation.id, "queued", nowMs());
-        JsonObject event = jsonObject();
-        event->set("conversation_id", conversation.id);
-        event->set("reason", reason);
-        appendOutboxEvent(sql, conversation.tenant_id, "conversation.handoff_requested", event);
-    });
+Posted MessagePipeline::postFromAgent(const Conversation& c, NewMessage m) {
+    if (!m.client_message_id.empty()) {
+        auto seen = app_.db->read(
+            [&](soci::session& sql) { return ConversationRepository(sql).findByClientId(c.id, m.client_message_id); });
+        if (seen) return {*seen, true};
+    }
+    Message stored;
+    try {
+        stored = commit(c, m, false);
+    } catch (const soci::soci_error&) {
+        if (m.client_message_id.empty()) throw;
+        auto seen = app_.db->read(
+            [&](soci::session& sql) { return ConversationRepository(sql).findByClientId(c.id, m.client_message_id); });
+        if (!seen) throw;
+        return {*seen, true};
+    }
+    if (m.sender_type == "agent" && !c.first_response_at) {
+        long long now = stored.created_at;
+        app_.db->write([&](soci::session& sql) {
+            sql << "UPDATE conversations SET first_response_at = :n WHERE id = :id AND first_response_at IS NULL",
+                soci::use(now), soci::use(c.id);
+        });
+    }
+    return {stored, false};
+}
+
+bool MessagePipeline::asksForHuman(const NewMessage& m) const {
+    if (m.type == "quick_reply" && m.payload && m.payload->optValue<std::string>("value", "") == "handoff") return true;
+    if (m.type != "text" || m.text.size() > 200) return false;  // a long message is a question, not a request
+    std::string text = Poco::toLower(m.text);  // keywords are ASCII; other bytes pass through
+    for (const auto& k : app_.config.routing.human_keywords)
+        if (!k.empty() && text.find(Poco::toLower(k)) != std::string::npos) return true;
+    return false;
 }
 
 void MessagePipeline::respond(const Work& work) {
@@ -135,6 +171,7 @@ void MessagePipeline::respond(const Work& work) {
         std::string type = action->optValue<std::string>("type", "");
         std::string origin = action->optValue<std::string>("origin", "");
         if (type == "reply") {
+            if (conversation->status == "active") continue;  // an agent has it now: bots stay quiet
             NewMessage reply;
             reply.sender_type = "bot";
             reply.text = action->optValue<std::string>("text", "");
@@ -147,13 +184,19 @@ void MessagePipeline::respond(const Work& work) {
                 double threshold = botSettings(*conversation)->optValue<double>("bot_confidence_threshold", 0.6);
                 reply.payload->set("confidence", confidence);
                 if (confidence < threshold) {  // not sure enough to answer: a human takes it
-                    handoff(*conversation, "low_confidence");
+                    app_.routing->handoff(*conversation, "low_confidence", "");
                     continue;
                 }
             }
             postFromBot(*conversation, std::move(reply));
-        } else if (type == "handoff") {
-            handoff(*conversation, action->optValue<std::string>("reason", ""));
+        } else if (type == "handoff" || type == "forward_to_automation") {
+            // forward_to_automation: the automation bridge (crm_webhooks) answers it when installed; until it
+            // does, a human does.
+            app_.routing->handoff(*conversation, action->optValue<std::string>("reason", type),
+                                  action->optValue<std::string>("department", ""));
+            conversation->status = "queued";
+        } else if (type == "ask_lead") {
+            app_.routing->askForContact(*conversation, action->optValue<std::string>("reason", "bot"));
         } else if (type == "set") {
             conversation->attributes->set(action->optValue<std::string>("key", ""), action->get("value"));
             app_.db->write([&](soci::session& sql) {

@@ -44,6 +44,9 @@ public:
 
     // A message from a bot, plugin or rule: committed with its outbox event, not screened.
     Message postFromBot(const Conversation& conversation, NewMessage message);
+    // An agent's reply or note: idempotent by client message id like a visitor's, not screened; the first agent
+    // reply records first_response_at.
+    Posted postFromAgent(const Conversation& conversation, NewMessage message);
 
     void start();
     // Stops the responder after it has run every action already queued.
@@ -58,7 +61,7 @@ private:
     void respond(const Work& work);
     JsonObject eventPayload(const Conversation& conversation, const NewMessage& message) const;
     JsonObject botSettings(const Conversation& conversation) const;
-    void handoff(const Conversation& conversation, const std::string& reason);
+    bool asksForHuman(const NewMessage& message) const;
 
     App& app_;
     std::mutex mutex_;

@@ -19,7 +19,28 @@ JsonObject Conversation::toJson() const {
     o->set("attributes", attributes);
     o->set("last_seq", static_cast<Poco::Int64>(last_seq));
     o->set("assigned_agent_id", assigned_agent_id.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(assigned_agent_id));
+    o->set("department", department);
+    auto time = [&](const char* name, long long v) {
+        o->set(name, v ? Poco::Dynamic::Var(static_cast<Poco::Int64>(v)) : Poco::Dynamic::Var());
+    };
     o->set("created_at", static_cast<Poco::Int64>(created_at));
+    o->set("updated_at", static_cast<Poco::Int64>(updated_at));
+    time("queued_at", queued_at);
+    time("first_assigned_at", first_assigned_at);
+    time("first_response_at", first_response_at);
+    time("closed_at", closed_at);
+    o->set("visitor_read_seq", static_cast<Poco::Int64>(visitor_read_seq));
+    o->set("agent_read_seq", static_cast<Poco::Int64>(agent_read_seq));
+    // Metrics (milliseconds; null until they happen): queue wait, first response and resolution.
+    JsonObject metrics = jsonObject();
+    auto span = [&](const char* name, long long from, long long to) {
+        metrics->set(name, from && to && to >= from ? Poco::Dynamic::Var(static_cast<Poco::Int64>(to - from))
+                                                    : Poco::Dynamic::Var());
+    };
+    span("wait_ms", queued_at, first_assigned_at);
+    span("first_response_ms", queued_at ? queued_at : created_at, first_response_at);
+    span("resolution_ms", created_at, closed_at);
+    o->set("metrics", metrics);
     return o;
 }
 
@@ -41,7 +62,8 @@ JsonObject Message::toJson() const {
 namespace {
 const char* kConversationColumns =
     "SELECT id, tenant_id, widget_id, visitor_id, session_id, visitor_token_hash, channel, status, visitor_info, "
-    "context, attributes, last_seq, created_at, updated_at, assigned_agent_id FROM conversations ";
+    "context, attributes, last_seq, created_at, updated_at, assigned_agent_id, department, queued_at, "
+    "first_assigned_at, first_response_at, closed_at, visitor_read_seq, agent_read_seq FROM conversations ";
 
 Conversation conversationFromRow(const soci::row& r) {
     Conversation c;
@@ -60,6 +82,13 @@ Conversation conversationFromRow(const soci::row& r) {
     c.created_at = rowInt(r, 12);
     c.updated_at = rowInt(r, 13);
     c.assigned_agent_id = rowText(r, 14);
+    c.department = rowText(r, 15);
+    c.queued_at = rowInt(r, 16);
+    c.first_assigned_at = rowInt(r, 17);
+    c.first_response_at = rowInt(r, 18);
+    c.closed_at = rowInt(r, 19);
+    c.visitor_read_seq = rowInt(r, 20);
+    c.agent_read_seq = rowInt(r, 21);
     return c;
 }
 

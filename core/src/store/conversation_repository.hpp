@@ -25,8 +25,15 @@ struct Conversation {
     JsonObject attributes;
     long long last_seq = 0;
     std::string assigned_agent_id;  // "" while no agent has it
+    std::string department;         // "" for the tenant's general queue
     long long created_at = 0;
     long long updated_at = 0;
+    long long queued_at = 0;          // when it last joined the human queue (0: never)
+    long long first_assigned_at = 0;  // wait time = first_assigned_at - queued_at
+    long long first_response_at = 0;  // first agent reply
+    long long closed_at = 0;
+    long long visitor_read_seq = 0;   // read receipts: the last seq each side has seen
+    long long agent_read_seq = 0;
 
     JsonObject toJson() const;  // never the token hash
 };
