@@ -410,26 +410,30 @@ std::vector<Hit> Index::search(std::string_view question, size_t limit) const {
         }
         doc_acc[static_cast<size_t>(doc)] = 0;
     }
-    std::vector<std::pair<double, int>> scored;
-    std::unordered_map<int, double> coverage;
+    struct Scored {
+        double score;
+        int slot;
+        double coverage;
+    };
+    std::vector<Scored> scored;
     scored.reserve(touched_slots.size());
     for (int slot : touched_slots) {
         size_t s = static_cast<size_t>(slot);
         double b = idf_sum > 0 ? std::min(1.0, bm25[s] / idf_sum) : 0;
         double score = options_.blend_nearest * std::min(1.0f, nearest[s]) +
                        options_.blend_centroid * std::min(1.0f, centroid[s]) + options_.blend_bm25 * b;
-        scored.push_back({score, slot});
-        coverage[slot] = idf_sum > 0 ? std::min(1.0, covered[s] / idf_sum) : 0;
+        scored.push_back({score, slot, idf_sum > 0 ? std::min(1.0, covered[s] / idf_sum) : 0});
         nearest[s] = centroid[s] = bm25[s] = covered[s] = 0;
     }
     size_t keep = std::min(limit + 1, scored.size());
-    std::partial_sort(scored.begin(), scored.begin() + static_cast<long>(keep), scored.end(),
-                      [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    std::partial_sort(scored.begin(), scored.begin() + static_cast<long>(keep), scored.end(), [](const Scored& a, const Scored& b) {
+        return a.score > b.score || (a.score == b.score && a.slot < b.slot);
+    });
     for (size_t i = 0; i < keep && i < limit; ++i) {
-        double other = i == 0 ? (keep > 1 ? scored[1].first : 0) : scored[0].first;
-        double cov = coverage[scored[i].second];
-        hits.push_back({&slots_[static_cast<size_t>(scored[i].second)].entry, scored[i].first,
-                        confidence(scored[i].first, scored[i].first - other, cov), cov});
+        double other = i == 0 ? (keep > 1 ? scored[1].score : 0) : scored[0].score;
+        const Scored& h = scored[i];
+        hits.push_back({&slots_[static_cast<size_t>(h.slot)].entry, h.score,
+                        confidence(h.score, h.score - other, h.coverage), h.coverage});
     }
     return hits;
 }
