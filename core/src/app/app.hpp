@@ -23,6 +23,7 @@ class Scheduler;
 class MessagePipeline;
 class KvStore;
 class ScriptEngine;
+class OutboxDispatcher;
 
 struct App {
     Config config;
@@ -33,6 +34,7 @@ struct App {
     std::unique_ptr<PluginHost> plugins;
     std::unique_ptr<Scheduler> scheduler;  // once-per-cluster jobs; started by serve()
     std::unique_ptr<MessagePipeline> pipeline;  // ingest, screen, commit, respond
+    std::unique_ptr<OutboxDispatcher> outbox;   // outbox events to plugins' durable subscriptions; started by serve()
     Metrics metrics;
     HookRegistry hooks;  // native plugin hooks and Lua rules, dispatched by the pipeline
     LuaExports lua_exports;  // plugin functions Lua rules call as parley.<namespace>.<name>

@@ -76,6 +76,14 @@ struct LuaConfig {
     int reload_interval_ms = 1000;     // how often the scripts folder is checked for changes; 0 turns it off
 };
 
+// The outbox dispatcher that feeds plugins' durable subscriptions (docs/events.md).
+struct OutboxDispatchConfig {
+    int poll_interval_ms = 20;
+    int batch_size = 200;
+    int retry_base_ms = 1000;
+    int retry_max_ms = 600000;
+};
+
 struct PluginsConfig {
     std::vector<std::string> enabled;
     std::vector<std::string> path = {"build/plugins", "/usr/local/lib/parley/plugins"};
@@ -92,6 +100,7 @@ struct Config {
     OutboundConfig outbound;
     LuaConfig lua;
     PluginsConfig plugins;
+    OutboxDispatchConfig outbox;
 
     // The URL browsers use to reach this server, without a trailing slash.
     std::string publicUrl() const;

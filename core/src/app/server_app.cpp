@@ -12,6 +12,7 @@
 #include "lua/transcript.hpp"
 #include "jobs/scheduler.hpp"
 #include "pipeline/message_pipeline.hpp"
+#include "pipeline/outbox_dispatcher.hpp"
 #include "net/outbound_http.hpp"
 #include "plugin/plugin_host.hpp"
 #include "plugin/manifest.hpp"
@@ -158,6 +159,7 @@ int ServerApp::main(const std::vector<std::string>& args) {
             runMigrations(*app, std::cout);
             app->plugins->loadAll();
             printPluginStatus(*app, std::cout);
+            app->plugins->stopAll();
         } else if (command == "seed-demo") {
             runMigrations(*app, std::cout);
             seedDemo(*app, std::cout);
@@ -222,6 +224,7 @@ int ServerApp::serve() {
     app->pipeline->start();
     registerConversationRoutes(*router);
     registerAgentRoutes(*router);
+    app->outbox->start();  // after plugins loaded: their durable subscriptions are registered
     HttpServer server(*app, router);
     server.start();
     std::cout << "parleyd listening on http://" << app->config.server.host << ":" << server.port() << std::endl;
@@ -230,6 +233,8 @@ int ServerApp::serve() {
     log.information("shutting down: finishing in-flight requests");
     server.stop();
     app->pipeline->stop();  // finishes the bot answers already queued
+    app->outbox->stop();    // what it had not acknowledged is delivered again at the next start
+    app->plugins->stopAll();  // plugins join their own threads while the host still serves their calls
     app->scripts->stop();
     app->scheduler->stop();
     log.information("stopped");
