@@ -10,6 +10,7 @@
 #include "pipeline/message_pipeline.hpp"
 #include "pipeline/routing.hpp"
 #include "realtime/hub.hpp"
+#include "pipeline/outbox_dispatcher.hpp"
 #include "plugin/plugin_host.hpp"
 
 #include <Poco/Environment.h>
@@ -93,6 +94,9 @@ std::unique_ptr<App> openApp(const Config& config, Poco::Logger& log) {
     app->scheduler = std::make_unique<Scheduler>(*app->db, Poco::Environment::nodeName() + ":" +
                                                                std::to_string(Poco::Process::id()) + ":" +
                                                                randomToken(4));
+    OutboxOptions outbox{config.outbox.poll_interval_ms, config.outbox.batch_size, config.outbox.retry_base_ms,
+                         config.outbox.retry_max_ms};
+    app->outbox = std::make_unique<OutboxDispatcher>(*app->db, outbox, log);
     Database* db = app->db.get();
     long long started = app->started_at_ms;
     app->metrics.addGauge("parley_db_pool_size", "Database connections in the pool.",
@@ -102,6 +106,8 @@ std::unique_ptr<App> openApp(const Config& config, Poco::Logger& log) {
     app->metrics.addGauge("parley_uptime_seconds", "Seconds since parleyd started.",
                           [started] { return (nowMs() - started) / 1000.0; });
     App* raw = app.get();
+    app->metrics.addGauge("parley_outbox_pending", "Outbox events not yet given to every durable subscription.",
+                          [raw] { return static_cast<double>(raw->outbox->pending()); });
     app->metrics.addGauge("parley_http_in_flight_requests", "Requests being handled now.",
                           [raw] { return static_cast<double>(raw->in_flight.load()); });
     return app;

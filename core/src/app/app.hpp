@@ -27,6 +27,7 @@ class Routing;
 namespace realtime {
 class Hub;
 }
+class OutboxDispatcher;
 
 struct App {
     Config config;
@@ -39,6 +40,7 @@ struct App {
     std::unique_ptr<MessagePipeline> pipeline;  // ingest, screen, commit, respond
     std::unique_ptr<Routing> routing;           // the human queue, presence, capacity, assignment
     std::unique_ptr<realtime::Hub> realtime;    // WebSockets: started by serve(); before that it stays quiet
+    std::unique_ptr<OutboxDispatcher> outbox;   // outbox events to plugins' durable subscriptions; started by serve()
     Metrics metrics;
     HookRegistry hooks;  // native plugin hooks and Lua rules, dispatched by the pipeline
     LuaExports lua_exports;  // plugin functions Lua rules call as parley.<namespace>.<name>

@@ -245,6 +245,14 @@ std::vector<ConfigKey> buildKeys() {
                    "Plugin ids to load (their settings live under plugins.<id>)."),
         PARLEY_KEY(std::vector<std::string>, "plugins.path", "PARLEY_PLUGINS_PATH", plugins.path,
                    "Folders searched, in order, for <id>/plugin.json and the plugin's library."),
+        PARLEY_KEY(int, "outbox.poll_interval_ms", "PARLEY_OUTBOX_POLL_INTERVAL_MS", outbox.poll_interval_ms,
+                   "How often an idle node checks the outbox for events to give to durable subscriptions."),
+        PARLEY_KEY(int, "outbox.batch_size", "", outbox.batch_size,
+                   "Events moved or delivered per transaction by the outbox dispatcher."),
+        PARLEY_KEY(int, "outbox.retry_base_ms", "PARLEY_OUTBOX_RETRY_BASE_MS", outbox.retry_base_ms,
+                   "Wait before a subscription's failed event is retried; doubles per attempt."),
+        PARLEY_KEY(int, "outbox.retry_max_ms", "PARLEY_OUTBOX_RETRY_MAX_MS", outbox.retry_max_ms,
+                   "Longest wait between a subscription's attempts at one event."),
     };
 }
 
@@ -385,6 +393,12 @@ void validateConfig(const Config& config) {
     if (config.realtime.max_queued_bytes < config.realtime.max_frame_bytes)
         throw ConfigError("config key 'realtime.max_queued_bytes' must be at least realtime.max_frame_bytes");
     if (config.lua.max_failures < 0) throw ConfigError("config key 'lua.max_failures' must be 0 or more");
+    positive("outbox.poll_interval_ms", config.outbox.poll_interval_ms);
+    positive("outbox.batch_size", config.outbox.batch_size);
+    positive("outbox.retry_base_ms", config.outbox.retry_base_ms);
+    if (config.outbox.retry_max_ms < config.outbox.retry_base_ms)
+        throw ConfigError("config key 'outbox.retry_max_ms' must be at least outbox.retry_base_ms (" +
+                          std::to_string(config.outbox.retry_base_ms) + ")");
     if (config.lua.reload_interval_ms < 0)
         throw ConfigError("config key 'lua.reload_interval_ms' must be 0 (off) or more");
     if (config.server.port < 0 || config.server.port > 65535)

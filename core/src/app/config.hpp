@@ -96,6 +96,14 @@ struct RealtimeConfig {
     int auth_timeout_seconds = 10;     // the hello frame must arrive within this
 };
 
+// The outbox dispatcher that feeds plugins' durable subscriptions (docs/events.md).
+struct OutboxDispatchConfig {
+    int poll_interval_ms = 20;
+    int batch_size = 200;
+    int retry_base_ms = 1000;
+    int retry_max_ms = 600000;
+};
+
 struct PluginsConfig {
     std::vector<std::string> enabled;
     std::vector<std::string> path = {"build/plugins", "/usr/local/lib/parley/plugins"};
@@ -114,6 +122,7 @@ struct Config {
     RoutingConfig routing;
     RealtimeConfig realtime;
     PluginsConfig plugins;
+    OutboxDispatchConfig outbox;
 
     // The URL browsers use to reach this server, without a trailing slash.
     std::string publicUrl() const;

@@ -13,6 +13,7 @@
 #include "jobs/scheduler.hpp"
 #include "pipeline/message_pipeline.hpp"
 #include "realtime/hub.hpp"
+#include "pipeline/outbox_dispatcher.hpp"
 #include "net/outbound_http.hpp"
 #include "plugin/plugin_host.hpp"
 #include "plugin/manifest.hpp"
@@ -159,6 +160,7 @@ int ServerApp::main(const std::vector<std::string>& args) {
             runMigrations(*app, std::cout);
             app->plugins->loadAll();
             printPluginStatus(*app, std::cout);
+            app->plugins->stopAll();
         } else if (command == "seed-demo") {
             runMigrations(*app, std::cout);
             seedDemo(*app, std::cout);
@@ -226,6 +228,7 @@ int ServerApp::serve() {
     registerAgentRoutes(*router);
     registerRealtimeRoutes(*router);
     registerFileRoutes(*router);
+    app->outbox->start();  // after plugins loaded: their durable subscriptions are registered
     HttpServer server(*app, router);
     server.start();
     std::cout << "parleyd listening on http://" << app->config.server.host << ":" << server.port() << std::endl;
@@ -235,6 +238,8 @@ int ServerApp::serve() {
     server.stop();
     app->realtime->stop();  // closes every socket with 1001: clients reconnect to another node and resume
     app->pipeline->stop();  // finishes the bot answers already queued
+    app->outbox->stop();    // what it had not acknowledged is delivered again at the next start
+    app->plugins->stopAll();  // plugins join their own threads while the host still serves their calls
     app->scripts->stop();
     app->scheduler->stop();
     log.information("stopped");

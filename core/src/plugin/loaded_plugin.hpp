@@ -43,6 +43,7 @@ struct PluginHost::Loaded {
     };
 
     parley_plugin handle;
+    parley_plugin_unload_fn unload = nullptr;  // optional; called by PluginHost::stopAll
     PluginManifest manifest;
     std::string config_text;
     bool loading = false;  // hooks and routes may be registered only while loading
@@ -61,6 +62,13 @@ struct PluginHost::Loaded {
         void* user;
     };
     std::vector<LuaFunction> lua_functions;
+    struct Subscription {
+        std::string name, events;
+        parley_event_fn fn;
+        parley_committed_fn committed;
+        void* user;
+    };
+    std::vector<Subscription> subscriptions;  // durable, handed to the outbox dispatcher after a good load
 
     // Makes the recorded hooks live in the registry (after a successful load, all at once).
     void publishHooks(HookRegistry& registry);

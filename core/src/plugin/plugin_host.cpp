@@ -5,6 +5,7 @@
 #include "app/errors.hpp"
 #include "http/request_context.hpp"
 #include "jobs/scheduler.hpp"
+#include "pipeline/outbox_dispatcher.hpp"
 #include "plugin/loaded_plugin.hpp"
 #include "auth/secret_box.hpp"
 #include "store/database.hpp"
@@ -155,6 +156,7 @@ void PluginHost::loadOne(const std::string& id, std::map<std::string, PluginMani
         }
     }
     auto plugin = std::make_unique<Loaded>();
+    plugin->unload = reinterpret_cast<parley_plugin_unload_fn>(dlsym(handle, PARLEY_PLUGIN_UNLOAD_SYMBOL));
     plugin->handle.host = this;
     plugin->handle.plugin = plugin.get();
     plugin->manifest = m;
@@ -208,6 +210,24 @@ void PluginHost::loadOne(const std::string& id, std::map<std::string, PluginMani
             if (rc != PARLEY_OK) throw std::runtime_error("status " + std::to_string(rc) + ": " + pluginError());
         });
     }
+    for (const auto& sub : plugin->subscriptions) {
+        parley_event_fn fn = sub.fn;
+        parley_committed_fn committed = sub.committed;
+        void* user = sub.user;
+        OutboxSubscriber subscriber;
+        subscriber.name = id + ":" + sub.name;
+        subscriber.owner = id;
+        subscriber.events = sub.events;
+        subscriber.deliver = [fn, user](soci::session& sql, const std::string& event, std::string& error) {
+            PluginTransactionScope scope(sql);  // the plugin's sql calls join the delivery transaction
+            clearPluginError();
+            int rc = fn(user, event.c_str());
+            if (rc != PARLEY_OK) error = pluginError();
+            return rc;
+        };
+        if (committed) subscriber.committed = [committed, user] { committed(user); };
+        app_.outbox->add(std::move(subscriber));
+    }
     PluginStatus s;
     s.id = id;
     s.version = m.version;
@@ -219,7 +239,21 @@ void PluginHost::loadOne(const std::string& id, std::map<std::string, PluginMani
     status_[id] = s;
     app_.log->information("plugin '" + id + "' " + m.version + " loaded (" + std::to_string(s.hooks) + " hooks, " +
                           std::to_string(s.routes) + " routes)");
+    load_order_.push_back(id);
     loaded_[id] = std::move(plugin);
+}
+
+void PluginHost::stopAll() {
+    for (auto it = load_order_.rbegin(); it != load_order_.rend(); ++it) {
+        auto& plugin = loaded_[*it];
+        if (!plugin || !plugin->unload) continue;
+        try {
+            plugin->unload();
+        } catch (...) {
+            app_.log->error("plugin '" + *it + "': parley_plugin_unload threw");
+        }
+        plugin->unload = nullptr;  // once
+    }
 }
 
 std::vector<PluginStatus> PluginHost::status() const {

@@ -53,6 +53,10 @@ public:
 
     std::vector<PluginStatus> status() const;
 
+    // Calls each loaded plugin's optional parley_plugin_unload, last loaded first, once (at shutdown, so
+    // plugins join their own threads while the host's services still run).
+    void stopAll();
+
     // Serves /api/v1/plugins/<id>/... (ADMIN) or /hooks/<id>/... (PUBLIC) for the router.
     void handleRoute(RequestContext& ctx, int visibility);
 
@@ -67,6 +71,7 @@ private:
     App& app_;
     std::map<std::string, std::unique_ptr<Loaded>> loaded_;
     std::map<std::string, PluginStatus> status_;
+    std::vector<std::string> load_order_;
 };
 
 // The host function table given to every plugin.

@@ -21,8 +21,8 @@ extern "C" {
 
 /* ABI major: a plugin built for another major is refused. Since 1.0. */
 #define PARLEY_ABI_MAJOR 1
-/* ABI minor: the host loads plugins whose minor is at most its own. Since 1.0. */
-#define PARLEY_ABI_MINOR 0
+/* ABI minor: the host loads plugins whose minor is at most its own. Since 1.0 (1.1 added subscribe). */
+#define PARLEY_ABI_MINOR 1
 
 /* Status codes returned by every host and plugin function. Since 1.0. */
 typedef enum parley_status {
@@ -111,6 +111,22 @@ typedef int (*parley_transaction_fn)(void* user_data);
 
 /* A scheduled job (parley_host_api.schedule). Return PARLEY_OK, or an error status with set_error. */
 typedef int (*parley_job_fn)(void* user_data);
+
+/* A durable subscriber's callback (parley_host_api.subscribe). `event_json` is one committed outbox event:
+ * {"id": "<uuid, the same on every attempt>", "name": "message.created", "tenant_id": "...",
+ *  "conversation_id": "..." (when the event concerns one), "created_at": <ms>, "attempt": 1, "payload": {...},
+ *  "conversation": {...} (the conversation as it stands at delivery: widget, channel, visitor, context with UTM
+ *  and page, attributes; present when conversation_id is)}.
+ * Runs on the host's dispatcher thread inside a host write transaction: sql calls join it, so a plugin can
+ * store the event in its own table atomically with the acknowledgement. PARLEY_OK acknowledges (commits);
+ * any other status rolls the plugin's writes back and the host retries the same event later with back-off.
+ * Keep it short: it holds the database's write lock on SQLite. Do not call host functions that open their
+ * own write transaction (kv_set, post_message, emit) from inside it. Since 1.1. */
+typedef int (*parley_event_fn)(void* user_data, const char* event_json);
+
+/* Called on the dispatcher thread after a transaction holding one or more acknowledged events for this
+ * subscription committed: the moment to wake a worker that reads what the callback stored. Since 1.1. */
+typedef void (*parley_committed_fn)(void* user_data);
 
 /* The host function table. Every function may be called from any thread unless it says otherwise.
  * Strings the host returns stay valid until the next call to the host from the same thread: copy them. */
@@ -218,12 +234,30 @@ typedef struct parley_host_api {
      * everything back and is returned. Nested calls join the outer transaction. Inside a hook the host
      * dispatches within its own transaction, sql calls join that one already. */
     int (*transaction)(parley_plugin* plugin, parley_transaction_fn fn, void* user_data);
+
+    /* Since 1.1. Subscribes durably, as `name` ([a-z0-9_], at most 64 characters, unique within the
+     * plugin), to the committed outbox events whose names match `events`: a comma-separated list of
+     * patterns where `*` matches any run of characters ("message.*, conversation.closed", "*"). The host
+     * records the subscription in the database; from then on every event committed to the outbox is given
+     * to `fn` at least once, even across restarts and kill -9, and once per cluster however many nodes run.
+     * Events of one conversation arrive in commit order; a failing event is retried with back-off and holds
+     * back only later events of the same conversation for this subscription. `committed` may be NULL. Check
+     * `abi_minor >= 1` (or `size`) before calling from a plugin that also runs on 1.0 hosts. Call only from
+     * parley_plugin_load. */
+    int (*subscribe)(parley_plugin* plugin, const char* name, const char* events, parley_event_fn fn,
+                     parley_committed_fn committed, void* user_data);
 } parley_host_api;
 
 /* The entry point every plugin exports. Register hooks and routes here and return PARLEY_OK; any other
  * status (with last_error set via the SDK) disables the plugin and rolls back what it registered. */
 typedef int (*parley_plugin_load_fn)(const parley_host_api* api, parley_plugin* plugin);
 #define PARLEY_PLUGIN_LOAD_SYMBOL "parley_plugin_load"
+
+/* Optional, exported as `parley_plugin_unload`: called once at shutdown, after the HTTP server and the
+ * outbox dispatcher stopped and before the host's services close. Stop and join the plugin's own threads
+ * here; the host function table may still be used during the call. Since 1.1. */
+typedef void (*parley_plugin_unload_fn)(void);
+#define PARLEY_PLUGIN_UNLOAD_SYMBOL "parley_plugin_unload"
 
 /* The ABI a plugin was built against, exported as `parley_plugin_abi` (major << 16 | minor). */
 typedef uint32_t (*parley_plugin_abi_fn)(void);

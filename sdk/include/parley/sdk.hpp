@@ -16,6 +16,7 @@
 #include "parley/plugin.h"
 
 #include <cctype>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -137,6 +138,8 @@ private:
 using HookFunction = std::function<void(Event&)>;
 using RouteFunction = std::function<void(const Request&, Response&)>;
 using JobFunction = std::function<void()>;
+// Receives one committed outbox event as JSON (see parley_event_fn); throwing asks for a retry.
+using EventFunction = std::function<void(const std::string& event_json)>;
 // Receives the Lua arguments as a JSON array, returns the result as JSON ("null" for nothing).
 using LuaFunction = std::function<std::string(const std::string& args_json)>;
 
@@ -260,6 +263,19 @@ public:
         return out ? out : "";
     }
 
+    // Subscribes durably to committed outbox events matching `events` ("message.*, lead.captured"): each is
+    // given to `fn` at least once, per conversation in commit order, inside a host transaction (sql() joins
+    // it; returning acknowledges, throwing rolls back and the host retries later). `committed` runs after the
+    // acknowledging transaction committed. Needs a 1.1 host. Call from the load function.
+    void subscribe(const std::string& name, const std::string& events, EventFunction fn,
+                   std::function<void()> committed = {}) {
+        if (api_->abi_minor < 1 || api_->size < offsetof(parley_host_api, subscribe) + sizeof(api_->subscribe))
+            throw Error(PARLEY_ERR_UNAVAILABLE, "this host has no durable subscriptions (needs ABI 1.1)");
+        auto* holder = keep(std::make_unique<SubscriptionHolder>(SubscriptionHolder{std::move(fn), std::move(committed)}));
+        check(api_->subscribe(self_, name.c_str(), events.c_str(), &Plugin::eventTrampoline,
+                              &Plugin::committedTrampoline, holder));
+    }
+
     // Exposes `fn` to Lua rules as parley.<name> ("kb.search"). Call from the load function.
     void luaFunction(const std::string& name, LuaFunction fn) {
         auto* holder = keep(std::make_unique<LuaFunction>(std::move(fn)));
@@ -286,6 +302,10 @@ public:
     }
 
 private:
+    struct SubscriptionHolder {
+        EventFunction fn;
+        std::function<void()> committed;
+    };
     struct RouteHolder {
         RouteFunction fn;
         const parley_host_api* api;
@@ -327,6 +347,17 @@ private:
     static int jobTrampoline(void* user) {
         return guarded(currentApi(), [&] { (*static_cast<JobFunction*>(user))(); });
     }
+    static int eventTrampoline(void* user, const char* event_json) {
+        return guarded(currentApi(), [&] { static_cast<SubscriptionHolder*>(user)->fn(event_json ? event_json : "{}"); });
+    }
+    static void committedTrampoline(void* user) {
+        auto* holder = static_cast<SubscriptionHolder*>(user);
+        if (!holder->committed) return;
+        try {
+            holder->committed();
+        } catch (...) {  // nothing may unwind into the host
+        }
+    }
     static int luaTrampoline(void* user, const char* args, parley_lua_call* call) {
         const parley_host_api* api = currentApi();
         std::string result;
@@ -348,6 +379,42 @@ private:
     const parley_host_api* api_;
     parley_plugin* self_;
 };
+
+// True when event `name` matches one of the comma-separated `patterns`, where `*` matches any run of
+// characters: eventMatches("message.*, lead.captured", "message.created") is true. Spaces around commas are
+// ignored. The host matches durable subscriptions the same way.
+inline bool eventMatches(std::string_view patterns, std::string_view name) {
+    auto glob = [](std::string_view p, std::string_view n) {
+        size_t pi = 0, ni = 0, star = std::string_view::npos, mark = 0;
+        while (ni < n.size()) {
+            if (pi < p.size() && p[pi] == '*') {
+                star = pi++;
+                mark = ni;
+            } else if (pi < p.size() && p[pi] == n[ni]) {
+                ++pi;
+                ++ni;
+            } else if (star != std::string_view::npos) {
+                pi = star + 1;
+                ni = ++mark;
+            } else {
+                return false;
+            }
+        }
+        while (pi < p.size() && p[pi] == '*') ++pi;
+        return pi == p.size();
+    };
+    size_t start = 0;
+    while (start <= patterns.size()) {
+        size_t comma = patterns.find(',', start);
+        std::string_view one = patterns.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        while (!one.empty() && std::isspace(static_cast<unsigned char>(one.front()))) one.remove_prefix(1);
+        while (!one.empty() && std::isspace(static_cast<unsigned char>(one.back()))) one.remove_suffix(1);
+        if (!one.empty() && glob(one, name)) return true;
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+    }
+    return false;
+}
 
 inline std::optional<std::string> Request::param(const std::string& name) const {
     std::string q = query();

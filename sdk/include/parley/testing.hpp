@@ -6,11 +6,13 @@
 //   auto result = host.dispatch("message.inbound", R"({"message":{"text":"ping"}})");
 //
 // It implements the whole host table in memory: hooks and routes are recorded, kv and emitted events are
-// inspectable, sealing is a reversible marker (not encryption). SQL is not offered (PARLEY_ERR_UNAVAILABLE):
+// inspectable, sealing is a reversible marker (not encryption), durable subscriptions receive what
+// publish() gives them. SQL is not offered (PARLEY_ERR_UNAVAILABLE):
 // test SQL-using logic through the real server (tests/integration) or keep it in plain functions.
 #pragma once
 
 #include "parley/plugin.h"
+#include "parley/sdk.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -170,6 +172,14 @@ public:
             return static_cast<int>(PARLEY_OK);
         };
         api_.transaction = [](parley_plugin*, parley_transaction_fn fn, void* user) { return fn(user); };
+        api_.subscribe = [](parley_plugin* p, const char* name, const char* events, parley_event_fn fn,
+                            parley_committed_fn committed, void* user) {
+            if (!name || !events || !fn) return fail(PARLEY_ERR_INVALID_ARGUMENT, "subscribe: null argument");
+            for (const auto& s : of(p).subscriptions_)
+                if (s.name == name) return fail(PARLEY_ERR_CONFLICT, std::string("subscription '") + name + "' exists");
+            of(p).subscriptions_.push_back({name, events, fn, committed, user});
+            return static_cast<int>(PARLEY_OK);
+        };
         api_.lua_return = [](parley_lua_call* call, const char* json) {
             call->result = json;
             return static_cast<int>(PARLEY_OK);
@@ -240,6 +250,35 @@ public:
             return {w.status, w.content_type, w.body, w.headers};
         }
         return {404, "application/json", "{\"error\":{\"code\":\"not_found\",\"message\":\"no route\"}}", {}};
+    }
+
+    // Gives one committed event to every durable subscription whose patterns match `event`, as the host's
+    // dispatcher would (one attempt, then `committed` for those that acknowledged). Returns the error
+    // messages of subscriptions that failed (the host would retry them). `payload_json` is a JSON object.
+    std::vector<std::string> publish(const std::string& event, const std::string& payload_json,
+                                     const std::string& conversation_id = "", int attempt = 1) {
+        std::string id = "00000000-0000-4000-8000-" + pad12(++published_);
+        std::string envelope = "{\"id\":\"" + id + "\",\"name\":\"" + event + "\",\"tenant_id\":\"tenant-1\"," +
+                               (conversation_id.empty() ? "" : "\"conversation_id\":\"" + conversation_id + "\",") +
+                               "\"created_at\":0,\"attempt\":" + std::to_string(attempt) + ",\"payload\":" +
+                               payload_json + "}";
+        std::vector<std::string> failures;
+        for (const auto& s : subscriptions_) {
+            if (!parley::eventMatches(s.events, event)) continue;
+            lastError().clear();
+            if (s.fn(s.user, envelope.c_str()) != PARLEY_OK) {
+                failures.push_back(s.name + ": " + lastError());
+                continue;
+            }
+            if (s.committed) s.committed(s.user);
+        }
+        return failures;
+    }
+    // The subscriptions the plugin made: name and patterns.
+    std::vector<std::pair<std::string, std::string>> subscriptions() const {
+        std::vector<std::pair<std::string, std::string>> out;
+        for (const auto& s : subscriptions_) out.emplace_back(s.name, s.events);
+        return out;
     }
 
     // Runs a scheduled job now; returns its status.
@@ -345,6 +384,18 @@ private:
         parley_lua_fn fn;
         void* user;
     };
+    struct Subscription {
+        std::string name, events;
+        parley_event_fn fn;
+        parley_committed_fn committed;
+        void* user;
+    };
+    static std::string pad12(long long n) {
+        std::string s = std::to_string(n);
+        return std::string(s.size() < 12 ? 12 - s.size() : 0, '0') + s;
+    }
+    std::vector<Subscription> subscriptions_;
+    long long published_ = 0;
     std::map<std::string, Job> jobs_;
     std::map<std::string, Lua> lua_;
     HttpAnswer last_http_;
