@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 extern "C" int parley_plugin_load(const parley_host_api* api, parley_plugin* self);
+extern "C" void parley_plugin_unload();
 
 BOOST_AUTO_TEST_SUITE(wiring)
 
@@ -25,6 +26,7 @@ BOOST_AUTO_TEST_CASE(it_subscribes_durably_to_every_event_and_guards_its_admin_a
     auto bad_json = host.call("POST", "/endpoints", "{nope", PARLEY_ROUTE_ADMIN, {}, "tenant-1", "client_admin");
     BOOST_TEST(bad_json.status == 400);
     BOOST_TEST(bad_json.body.find("invalid_json") != std::string::npos);
+    parley_plugin_unload();  // the admin routes started the delivery workers: join them before the host goes
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_retry_schedule_fails_the_load_with_its_reason) {
