@@ -120,7 +120,7 @@ Posted MessagePipeline::postFromVisitor(const Conversation& c, NewMessage m) {
     }
     if (!flagged && !actions.empty()) {
         std::lock_guard lock(mutex_);
-        queue_.push_back({c.id, std::move(actions)});
+        queue_.push_back({c.id, std::move(actions), stored.toJson()});
         wake_.notify_one();
     }
     return {stored, false};
@@ -189,9 +189,21 @@ void MessagePipeline::respond(const Work& work) {
                 }
             }
             postFromBot(*conversation, std::move(reply));
+        } else if (type == "forward_to_automation" && app_.hooks.handles("automation.forward")) {
+            // The automation bridge (crm_webhooks) sends it to the widget's workflow and posts the answer.
+            Event event;
+            event.name = "automation.forward";
+            event.origin = origin;
+            event.payload = jsonObject();
+            event.payload->set("conversation_id", conversation->id);
+            event.payload->set("widget_id", conversation->widget_id);
+            event.payload->set("tenant_id", conversation->tenant_id);
+            event.payload->set("message", work.message ? work.message : jsonObject());
+            event.payload->set("reason", action->optValue<std::string>("reason", ""));
+            for (const auto& failure : app_.hooks.dispatch(event).failures)
+                app_.log->warning("hook failed on automation.forward: " + failure);
         } else if (type == "handoff" || type == "forward_to_automation") {
-            // forward_to_automation: the automation bridge (crm_webhooks) answers it when installed; until it
-            // does, a human does.
+            // forward_to_automation with no automation bridge installed: a human takes it.
             app_.routing->handoff(*conversation, action->optValue<std::string>("reason", type),
                                   action->optValue<std::string>("department", ""));
             conversation->status = "queued";

@@ -56,6 +56,7 @@ private:
     struct Work {
         std::string conversation_id;
         std::vector<Action> actions;
+        JsonObject message;  // the visitor message that asked for them
     };
     Message commit(const Conversation& conversation, NewMessage& message, bool flagged);
     void respond(const Work& work);

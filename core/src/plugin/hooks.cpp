@@ -40,6 +40,13 @@ size_t HookRegistry::size() const {
     return hooks_.size();
 }
 
+bool HookRegistry::handles(const std::string& event) const {
+    std::shared_lock lock(mutex_);
+    for (const Hook& h : hooks_)
+        if (h.event == event) return true;
+    return false;
+}
+
 DispatchResult HookRegistry::dispatch(Event& event) const {
     DispatchResult result;
     std::shared_lock lock(mutex_);

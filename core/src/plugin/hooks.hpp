@@ -76,6 +76,8 @@ public:
     DispatchResult dispatch(Event& event) const;
 
     size_t size() const;
+    // True when some hook registered for exactly this event name ("*" hooks do not count).
+    bool handles(const std::string& event) const;
 
 private:
     struct Hook {

@@ -1,0 +1,298 @@
+// Claim (one transaction: due heads of each conversation, under each endpoint's cap), send outside any
+// transaction, record the outcomes (one transaction). A worker that dies mid-send leaves a lease that
+// expires, and the delivery is sent again with the same webhook-id: receivers deduplicate on it.
+#include "delivery.hpp"
+
+#include "retry_schedule.hpp"
+#include "signing.hpp"
+
+#include <map>
+
+namespace parley::crm_webhooks {
+
+Deliveries::Deliveries(parley::Plugin plugin, Settings settings) : p_(plugin), s_(std::move(settings)) {}
+
+Deliveries::~Deliveries() { stop(); }
+
+void Deliveries::enqueue(const Json& event) {
+    std::string tenant = stringOf(event, "tenant_id"), name = stringOf(event, "name"), id = stringOf(event, "id");
+    if (tenant.empty() || !isUuid(tenant) || id.empty()) return;
+    std::string widget = widgetOf(event), key = stringOf(event, "conversation_id", "event:" + id);
+    std::string standard, legacy;
+    long long now = nowMs();
+    for (const auto& e : rows(p_, "SELECT id, widget_id, events, format FROM crm_webhooks_endpoint "
+                                  "WHERE tenant_id = :1 AND enabled = 1", P(tenant))) {
+        std::string only = stringOf(e, "widget_id");
+        if (!only.empty() && only != widget) continue;
+        if (!parley::eventMatches(stringOf(e, "events"), name)) continue;
+        std::string& body = stringOf(e, "format") == "legacy" ? legacy : standard;
+        if (body.empty()) body = stringOf(e, "format") == "legacy" ? legacyBody(event) : standardBody(event);
+        p_.sql("INSERT INTO crm_webhooks_delivery (id, tenant_id, endpoint_id, event_id, event_name, ordering_key, body, "
+               "state, attempts, next_attempt_at, created_at) VALUES (:1, :2, :3, :4, :5, :6, :7, 'pending', 0, :8, :9) "
+               "ON CONFLICT (endpoint_id, event_id) DO NOTHING",
+               P(webhookId(id), tenant, stringOf(e, "id"), id, name, key, body, now, now));
+    }
+}
+
+void Deliveries::ensureStarted() {
+    std::lock_guard lock(mutex_);
+    if (started_ || stopping_) return;
+    started_ = true;
+    for (int i = 0; i < s_.workers; ++i) threads_.emplace_back([this] { work(); });
+}
+
+void Deliveries::wake() {
+    {
+        std::lock_guard lock(mutex_);
+        generation_++;
+    }
+    wake_.notify_all();
+}
+
+void Deliveries::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : threads_)
+        if (t.joinable()) t.join();
+    threads_.clear();
+}
+
+void Deliveries::work() {
+    for (;;) {
+        unsigned long long seen;
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) return;
+            seen = generation_;
+        }
+        int done = 0;
+        try {
+            done = runOnce();
+        } catch (const std::exception& e) {
+            p_.warn(std::string("delivery round failed: ") + e.what());
+        }
+        if (done > 0) continue;
+        std::unique_lock lock(mutex_);
+        wake_.wait_for(lock, std::chrono::milliseconds(s_.poll_interval_ms),
+                       [&] { return stopping_ || generation_ != seen; });
+    }
+}
+
+int Deliveries::runOnce() {
+    long long now = nowMs();
+    long long lease = now + s_.attempt_timeout_ms + 5000;
+    std::vector<Json> claimed;
+    p_.transaction([&] {
+        // Heads only: an earlier delivery of the same conversation to the same endpoint that is pending or in
+        // flight holds later ones back (order per conversation); dead letters do not.
+        auto candidates = rows(
+            p_,
+            "SELECT d.seq, d.endpoint_id FROM crm_webhooks_delivery d JOIN crm_webhooks_endpoint e ON e.id = d.endpoint_id "
+            "WHERE e.enabled = 1 AND ((d.state = 'pending' AND d.next_attempt_at <= :1) OR "
+            "(d.state = 'delivering' AND d.locked_until < :2)) AND NOT EXISTS (SELECT 1 FROM crm_webhooks_delivery b "
+            "WHERE b.endpoint_id = d.endpoint_id AND b.ordering_key = d.ordering_key AND b.seq < d.seq "
+            "AND b.state IN ('pending', 'delivering')) ORDER BY d.seq LIMIT 32",
+            P(now, now));
+        std::map<std::string, long long> in_flight;
+        for (const auto& c : candidates) {
+            std::string endpoint = stringOf(c, "endpoint_id");
+            if (!in_flight.count(endpoint)) {
+                // Touching the endpoint row locks it until commit: claims for one endpoint are serialized across
+                // nodes, so the cap holds cluster-wide.
+                p_.sql("UPDATE crm_webhooks_endpoint SET updated_at = updated_at WHERE id = :1", P(endpoint));
+                in_flight[endpoint] = intOf(rows(p_,
+                                                 "SELECT COUNT(*) AS n FROM crm_webhooks_delivery WHERE endpoint_id = :1 "
+                                                 "AND state = 'delivering' AND locked_until >= :2",
+                                                 P(endpoint, now))[0],
+                                            "n");
+            }
+            if (in_flight[endpoint] >= s_.max_concurrency_per_endpoint) continue;
+            auto got = rows(p_,
+                            "UPDATE crm_webhooks_delivery SET state = 'delivering', locked_until = :1 WHERE seq = :2 AND "
+                            "(state = 'pending' OR (state = 'delivering' AND locked_until < :3)) "
+                            "RETURNING seq, id, tenant_id, endpoint_id, event_name, body, attempts",
+                            P(lease, intOf(c, "seq"), now));
+            if (got.empty()) continue;  // another worker took it
+            in_flight[endpoint]++;
+            claimed.push_back(got[0]);
+        }
+    });
+    if (claimed.empty()) return 0;
+    std::map<std::string, Json> endpoints;
+    std::vector<std::pair<Json, Attempt>> outcomes;
+    for (const auto& d : claimed) {
+        std::string endpoint_id = stringOf(d, "endpoint_id");
+        if (!endpoints.count(endpoint_id)) {
+            auto found = rows(p_, "SELECT * FROM crm_webhooks_endpoint WHERE id = :1", P(endpoint_id));
+            endpoints[endpoint_id] = found.empty() ? nullptr : found[0];
+        }
+        Json endpoint = endpoints[endpoint_id];
+        Attempt a;
+        if (!endpoint) {
+            a.error = "endpoint was deleted";
+        } else {
+            a = send(endpoint, stringOf(d, "id"), stringOf(d, "event_name"), stringOf(d, "body"), s_.attempt_timeout_ms);
+        }
+        outcomes.emplace_back(d, a);
+    }
+    long long done_at = nowMs();
+    std::vector<Json> failing;
+    p_.transaction([&] {
+        for (const auto& [d, a] : outcomes) record(d, endpoints[stringOf(d, "endpoint_id")], a, done_at, failing);
+    });
+    for (const auto& f : failing) p_.emit("endpoint.failing", toText(f));
+    p_.count("deliveries", static_cast<double>(outcomes.size()));
+    return static_cast<int>(outcomes.size());
+}
+
+Attempt Deliveries::send(const Json& endpoint, const std::string& webhook_id, const std::string& event_name,
+                         const std::string& body, int timeout_ms) {
+    Attempt a;
+    std::string id = stringOf(endpoint, "id");
+    long long started = nowMs();
+    try {
+        std::vector<std::string> secrets{p_.open(stringOf(endpoint, "secret"), "endpoint:" + id)};
+        if (!isNull(endpoint, "previous_secret") && intOf(endpoint, "previous_secret_expires_at") > started)
+            secrets.push_back(p_.open(stringOf(endpoint, "previous_secret"), "endpoint:" + id));
+        std::string headers = "Content-Type: application/json\nUser-Agent: Parley-Webhooks/1.0\n";
+        if (stringOf(endpoint, "format") == "legacy") {
+            headers += "Signature: " + legacySignature(secrets[0], body) + "\n";
+        } else {
+            long long ts = started / 1000;
+            headers += "webhook-id: " + webhook_id + "\nwebhook-timestamp: " + std::to_string(ts) +
+                       "\nwebhook-signature: " + standardSignatureHeader(secrets, webhook_id, ts, body) + "\n";
+        }
+        headers += "X-Parley-Event: " + event_name + "\n";
+        parley::HttpReply reply = p_.http("POST", stringOf(endpoint, "url"), body, headers, timeout_ms, 0);
+        a.status = reply.status;
+        a.excerpt = reply.body.substr(0, 500);
+        a.ok = reply.status >= 200 && reply.status < 300;
+        if (!a.ok) a.error = "the receiver answered HTTP " + std::to_string(reply.status);
+    } catch (const parley::Error& e) {
+        a.error = e.status() == PARLEY_ERR_DENIED ? std::string("target refused: ") + e.what() : e.what();
+    } catch (const std::exception& e) {
+        a.error = e.what();
+    }
+    a.latency_ms = nowMs() - started;
+    return a;
+}
+
+Attempt Deliveries::test(const Json& endpoint) {
+    std::string id = "msg_test_" + newUuid().substr(0, 8);
+    Json body = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    body->set("type", std::string("webhook.test"));
+    body->set("timestamp", isoTime(nowMs()));
+    Json data = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    data->set("endpoint_id", stringOf(endpoint, "id"));
+    data->set("message", std::string("A test delivery from Parley: answer 2xx to pass."));
+    body->set("data", data);
+    Attempt a = send(endpoint, id, "webhook.test", toText(body), std::min(s_.attempt_timeout_ms, 5000));
+    if (!a.ok) logError(endpoint, id, "webhook.test", 1, a, nowMs());
+    return a;
+}
+
+void Deliveries::logError(const Json& endpoint, const std::string& delivery_id, const std::string& event_name,
+                          int attempt, const Attempt& a, long long now) {
+    p_.sql("INSERT INTO crm_webhooks_error (tenant_id, endpoint_id, delivery_id, event_name, attempt, status, error, "
+           "response_excerpt, latency_ms, occurred_at) VALUES (:1, :2, :3, :4, :5, :6, :7, :8, :9, :10)",
+           a.status ? P(stringOf(endpoint, "tenant_id"), stringOf(endpoint, "id"), delivery_id, event_name, attempt,
+                        a.status, a.error, a.excerpt, a.latency_ms, now)
+                    : P(stringOf(endpoint, "tenant_id"), stringOf(endpoint, "id"), delivery_id, event_name, attempt,
+                        nullptr, a.error, a.excerpt, a.latency_ms, now));
+}
+
+void Deliveries::record(const Json& d, const Json& endpoint, const Attempt& a, long long now,
+                        std::vector<Json>& failing) {
+    long long seq = intOf(d, "seq");
+    int attempts = static_cast<int>(intOf(d, "attempts")) + 1;
+    std::string endpoint_id = stringOf(d, "endpoint_id");
+    if (a.ok) {
+        p_.sql("UPDATE crm_webhooks_delivery SET state = 'delivered', attempts = :1, delivered_at = :2, last_status = :3, "
+               "last_error = NULL, locked_until = 0 WHERE seq = :4",
+               P(attempts, now, a.status, seq));
+        p_.sql("UPDATE crm_webhooks_endpoint SET consecutive_failures = 0, failing_since = NULL, failing_notified = 0, "
+               "last_success_at = :1 WHERE id = :2",
+               P(now, endpoint_id));
+        return;
+    }
+    if (!endpoint) {
+        p_.sql("UPDATE crm_webhooks_delivery SET state = 'dead', last_error = :1 WHERE seq = :2", P(a.error, seq));
+        return;
+    }
+    logError(endpoint, stringOf(d, "id"), stringOf(d, "event_name"), attempts, a, now);
+    if (a.status == 410) {
+        // The receiver says it is gone for good: stop sending to it, keep what is queued for a replay.
+        p_.sql("UPDATE crm_webhooks_delivery SET state = 'dead', attempts = :1, last_status = 410, last_error = :2, "
+               "locked_until = 0 WHERE seq = :3",
+               P(attempts, a.error, seq));
+        p_.sql("UPDATE crm_webhooks_endpoint SET enabled = 0, disabled_reason = :1, last_failure_at = :2 WHERE id = :3",
+               P("the receiver answered 410 Gone at " + isoTime(now) + ": it asked for no more deliveries", now,
+                 endpoint_id));
+        return;
+    }
+    auto delay = retryDelayMs(s_.retry_schedule, attempts);
+    Poco::Dynamic::Var status = a.status ? Poco::Dynamic::Var(a.status) : Poco::Dynamic::Var();
+    if (delay) {
+        p_.sql("UPDATE crm_webhooks_delivery SET state = 'pending', attempts = :1, next_attempt_at = :2, last_status = :3, "
+               "last_error = :4, locked_until = 0 WHERE seq = :5",
+               P(attempts, now + *delay, status, a.error, seq));
+    } else {
+        p_.sql("UPDATE crm_webhooks_delivery SET state = 'dead', attempts = :1, last_status = :2, last_error = :3, "
+               "locked_until = 0 WHERE seq = :4",
+               P(attempts, status, a.error, seq));
+    }
+    p_.sql("UPDATE crm_webhooks_endpoint SET consecutive_failures = consecutive_failures + 1, "
+           "failing_since = COALESCE(failing_since, :1), last_failure_at = :2 WHERE id = :3",
+           P(now, now, endpoint_id));
+    Json e = rows(p_, "SELECT * FROM crm_webhooks_endpoint WHERE id = :1", P(endpoint_id))[0];
+    long long failures = intOf(e, "consecutive_failures"), since = intOf(e, "failing_since", now);
+    if (failures >= s_.failing_after && intOf(e, "failing_notified") == 0) {
+        p_.sql("UPDATE crm_webhooks_endpoint SET failing_notified = 1 WHERE id = :1", P(endpoint_id));
+        Json f = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        f->set("tenant_id", stringOf(e, "tenant_id"));
+        f->set("endpoint_id", endpoint_id);
+        f->set("url", stringOf(e, "url"));
+        f->set("consecutive_failures", failures);
+        f->set("failing_since", since);
+        f->set("last_error", a.error);
+        failing.push_back(f);
+    }
+    if (now - since >= s_.disable_after_ms) {
+        p_.sql("UPDATE crm_webhooks_endpoint SET enabled = 0, disabled_reason = :1 WHERE id = :2",
+               P("failing since " + isoTime(since) + " without a success (" + std::to_string(failures) +
+                     " consecutive failures; last: " + a.error + ")",
+                 endpoint_id));
+    }
+}
+
+void Deliveries::checkHealth() {
+    long long now = nowMs();
+    for (const auto& e : rows(p_, "SELECT * FROM crm_webhooks_endpoint WHERE enabled = 1 AND consecutive_failures > 0")) {
+        std::string id = stringOf(e, "id");
+        if (now - intOf(e, "failing_since", now) >= s_.disable_after_ms) {
+            p_.sql("UPDATE crm_webhooks_endpoint SET enabled = 0, disabled_reason = :1 WHERE id = :2",
+                   P("failing since " + isoTime(intOf(e, "failing_since")) + " without a success; disabled by the health check",
+                     id));
+            continue;
+        }
+        Attempt a = test(e);
+        if (!a.ok) continue;
+        // It answers again: bring its waiting retries forward instead of letting them sleep for hours.
+        p_.transaction([&] {
+            p_.sql("UPDATE crm_webhooks_endpoint SET consecutive_failures = 0, failing_since = NULL, failing_notified = 0, "
+                   "last_success_at = :1 WHERE id = :2",
+                   P(now, id));
+            p_.sql("UPDATE crm_webhooks_delivery SET next_attempt_at = :1 WHERE endpoint_id = :2 AND state = 'pending'",
+                   P(now, id));
+        });
+        wake();
+    }
+    long long week = now - 7LL * 86400000, month = now - 30LL * 86400000;
+    p_.sql("DELETE FROM crm_webhooks_delivery WHERE state = 'delivered' AND delivered_at < :1", P(week));
+    p_.sql("DELETE FROM crm_webhooks_error WHERE occurred_at < :1", P(month));
+}
+
+}  // namespace parley::crm_webhooks
