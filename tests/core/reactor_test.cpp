@@ -10,6 +10,8 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/WebSocket.h>
 
+#include <thread>
+
 using namespace ws_test;
 namespace close_code = rt::close_code;
 
@@ -82,6 +84,15 @@ BOOST_AUTO_TEST_CASE(echo_over_a_raw_socket) {
     BOOST_TEST(echo->payload == "hello \xe2\x82\xac");
     BOOST_TEST(rig.reactor.connections() == 1u);
     BOOST_TEST(rig.recorder->opened(0)->peerAddress().rfind("127.0.0.1:", 0) == 0u);
+
+    // Poco's pool thread let go of the connection when the handler returned; the WebSocket lives on.
+    auto deadline = Clock::now() + kPatience;
+    while (rig.server.busyThreads() > 0 && Clock::now() < deadline) std::this_thread::yield();
+    BOOST_TEST(rig.server.busyThreads() == 0);
+    client.sendText("still open");
+    auto again = client.readNonPing();
+    BOOST_REQUIRE(again);
+    BOOST_TEST(again->payload == "still open");
 }
 
 BOOST_AUTO_TEST_CASE(a_frame_sent_with_the_handshake_is_not_lost) {

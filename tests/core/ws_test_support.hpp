@@ -127,6 +127,8 @@ public:
     }
     ~UpgradeServer() { server_.stopAll(true); }
     Poco::UInt16 port() const { return socket_.address().port(); }
+    // Connections Poco's server is still serving on a pool thread.
+    int busyThreads() const { return server_.currentConnections(); }
 
 private:
     struct Upgrader : Poco::Net::HTTPRequestHandler {
