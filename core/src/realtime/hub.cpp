@@ -8,6 +8,7 @@
 #include "pipeline/routing.hpp"
 #include "realtime/ws_upgrade.hpp"
 #include "store/database.hpp"
+#include "store/row.hpp"
 
 #include <Poco/JSON/Parser.h>
 
@@ -124,8 +125,11 @@ void Hub::closed(const ConnectionPtr& c) {
     pending_.erase(c->id());
     if (!s.ready) return;
     if (s.admission.role == "visitor") {
-        removeFrom(visitors_, s.conversation_id, c);
-        removeFrom(visitors_by_tenant_, s.tenant_id, c);
+        if (!s.conversation_id.empty()) {
+            removeFrom(visitors_, s.conversation_id, c);
+            removeFrom(visitors_by_tenant_, s.tenant_id, c);
+        }
+        removeFrom(visitors_by_widget_, s.admission.widget_id, c);
     } else {
         removeFrom(agents_, s.tenant_id, c);
     }
@@ -135,8 +139,11 @@ void Hub::index(const ConnectionPtr& c, Session& s) {
     std::unique_lock lock(index_mutex_);
     pending_.erase(c->id());
     if (s.admission.role == "visitor") {
-        visitors_[s.conversation_id].push_back(c);
-        visitors_by_tenant_[s.tenant_id].push_back(c);
+        if (!s.conversation_id.empty()) {
+            visitors_[s.conversation_id].push_back(c);
+            visitors_by_tenant_[s.tenant_id].push_back(c);
+        }
+        visitors_by_widget_[s.admission.widget_id].push_back(c);
     } else {
         agents_[s.tenant_id].push_back(c);
     }
@@ -356,6 +363,56 @@ void Hub::sendQueuePositions(const std::string& tenant_id) {
     });
 }
 
+int Hub::deliverCommandHere(const std::string& widget_id, const std::string& visitor_id,
+                           const std::string& conversation_id, const std::string& frame) {
+    std::vector<ConnectionPtr> sockets;
+    {
+        std::shared_lock lock(index_mutex_);
+        auto it = visitors_by_widget_.find(widget_id);
+        if (it != visitors_by_widget_.end()) sockets = it->second;
+    }
+    int delivered = 0;
+    for (const auto& c : sockets) {
+        auto& s = session(c);
+        if (!conversation_id.empty() ? s.conversation_id != conversation_id
+                                     : !visitor_id.empty() && s.visitor_id != visitor_id)
+            continue;
+        if (c->send(frame)) ++delivered;
+    }
+    return delivered;
+}
+
+int Hub::deliverCommand(const std::string& widget_id, const std::string& visitor_id,
+                        const std::string& conversation_id, const std::string& frame) {
+    if (!started_) return 0;
+    int here = deliverCommandHere(widget_id, visitor_id, conversation_id, frame);
+    JsonObject note = jsonObject();
+    note->set("k", std::string("c"));
+    note->set("n", node_id_);
+    note->set("w", widget_id);
+    note->set("v", visitor_id);
+    note->set("c", conversation_id);
+    note->set("f", frame);
+    bus_->publish(toJson(note));
+    return here;
+}
+
+// Commands that waited for this visitor (or conversation): sent once, then forgotten.
+void Hub::sendPendingCommands(const ConnectionPtr& c, Session& s) {
+    std::vector<std::pair<std::string, std::string>> pending;
+    long long now = nowMs();
+    app_.db->write([&](soci::session& sql) {
+        soci::rowset<soci::row> rows =
+            (sql.prepare << "SELECT id, frame FROM pending_commands WHERE widget_id = :w AND expires_at > :n AND "
+                            "(visitor_id = :v OR (conversation_id <> '' AND conversation_id = :c)) ORDER BY expires_at",
+             soci::use(s.admission.widget_id), soci::use(now), soci::use(s.visitor_id), soci::use(s.conversation_id));
+        for (const auto& r : rows) pending.emplace_back(rowText(r, 0), rowText(r, 1));
+        for (const auto& [id, _] : pending) sql << "DELETE FROM pending_commands WHERE id = :id", soci::use(id);
+        sql << "DELETE FROM pending_commands WHERE expires_at <= :n", soci::use(now);
+    });
+    for (const auto& [_, frame] : pending) c->send(frame);
+}
+
 void Hub::remote(const std::string& payload) {
     if (payload == kResync) {
         // Notifications may have been lost: every socket catches up on its conversations from the database.
@@ -390,6 +447,9 @@ void Hub::remote(const std::string& payload) {
     if (kind == "m") remoteMessage(tenant, conversation, note->optValue<Poco::Int64>("s", 0));
     else if (kind == "e") fanOut(tenant, conversation, note->optValue<std::string>("to", ""), note->optValue<std::string>("f", ""), false);
     else if (kind == "q") sendQueuePositions(tenant);
+    else if (kind == "c")
+        deliverCommandHere(note->optValue<std::string>("w", ""), note->optValue<std::string>("v", ""), conversation,
+                           note->optValue<std::string>("f", ""));
 }
 
 // --- housekeeping -----------------------------------------------------------------------------------------

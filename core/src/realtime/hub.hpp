@@ -50,7 +50,8 @@ struct Session {
     Admission admission;
     bool ready = false;  // the hello frame was accepted
     std::string tenant_id;
-    std::string conversation_id;  // visitors: theirs
+    std::string conversation_id;  // visitors: theirs ("" for a visitor who has not started one yet)
+    std::string visitor_id;       // visitors
     bool read_only = false;       // client_user: sees, never writes
     std::string presence;         // agents: what they last said (online, away, offline)
     long long opened_at = 0;
@@ -79,6 +80,10 @@ public:
     void presenceChanged(const std::string& tenant_id, const std::string& user_id, const std::string& name,
                          const std::string& status);
     void queueChanged(const std::string& tenant_id);
+    // An incoming command for a widget's visitors: every socket of the widget (both ids empty), one visitor's
+    // sockets, or one conversation's. Returns how many sockets on this node got it; other nodes hear it too.
+    int deliverCommand(const std::string& widget_id, const std::string& visitor_id,
+                       const std::string& conversation_id, const std::string& frame);
 
     std::size_t connections() const;
     bool clustered() const;
@@ -110,6 +115,9 @@ private:
     void remote(const std::string& payload);
     void remoteMessage(const std::string& tenant_id, const std::string& conversation_id, long long seq);
     void sendQueuePositions(const std::string& tenant_id);
+    int deliverCommandHere(const std::string& widget_id, const std::string& visitor_id,
+                           const std::string& conversation_id, const std::string& frame);
+    void sendPendingCommands(const ConnectionPtr& c, Session& s);
     std::vector<ConnectionPtr> visitorsOf(const std::string& conversation_id);
     std::vector<ConnectionPtr> agentsOf(const std::string& tenant_id);
     void index(const ConnectionPtr& c, Session& s);
@@ -123,6 +131,7 @@ private:
     mutable std::shared_mutex index_mutex_;
     std::unordered_map<std::string, std::vector<ConnectionPtr>> visitors_;  // conversation -> sockets
     std::unordered_map<std::string, std::vector<ConnectionPtr>> visitors_by_tenant_;
+    std::unordered_map<std::string, std::vector<ConnectionPtr>> visitors_by_widget_;  // lobby sockets too
     std::unordered_map<std::string, std::vector<ConnectionPtr>> agents_;    // tenant -> sockets
     std::unordered_map<std::uint64_t, ConnectionPtr> pending_;              // before hello
     std::thread housekeeper_;

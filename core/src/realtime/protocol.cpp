@@ -63,7 +63,11 @@ void Hub::handleFrame(const ConnectionPtr& c, const std::string& text) {
 }
 
 std::string Hub::frameConversation(Session& s, const JsonObject& frame) {
-    if (s.admission.role == "visitor") return s.conversation_id;
+    if (s.admission.role == "visitor") {
+        if (s.conversation_id.empty())
+            throw conflict("no_conversation", "start a conversation, then say hello with its id and token");
+        return s.conversation_id;
+    }
     std::string id = Poco::toLower(reqString(frame, "conversation_id", 36));
     std::optional<Conversation> c;
     if (isUuid(id)) c = app_.db->read([&](soci::session& sql) { return ConversationRepository(sql).find(id); });
@@ -77,6 +81,16 @@ void Hub::hello(const ConnectionPtr& c, Session& s, const JsonObject& frame) {
     welcome->set("role", s.admission.role);
     welcome->set("node", node_id_);
     long long last_seq = optInt(frame, "last_seq", 0, 1LL << 62).value_or(0);
+    if (s.admission.role == "visitor" && !frame->has("conversation_id")) {
+        // Before a conversation exists: the widget listens for commands (open_chat, show_notification, ...).
+        s.visitor_id = reqString(frame, "visitor_id", 100);
+        s.tenant_id = s.admission.tenant_id;
+        s.ready = true;
+        index(c, s);
+        c->send(toJson(welcome));
+        sendPendingCommands(c, s);
+        return;
+    }
     if (s.admission.role == "visitor") {
         std::string id = Poco::toLower(reqString(frame, "conversation_id", 36));
         std::string token = reqString(frame, "visitor_token", 200);
@@ -88,6 +102,7 @@ void Hub::hello(const ConnectionPtr& c, Session& s, const JsonObject& frame) {
             throw notFound("conversation '" + id + "' not found for this widget and visitor token");
         s.tenant_id = conversation->tenant_id;
         s.conversation_id = conversation->id;
+        s.visitor_id = conversation->visitor_id;
         {
             std::lock_guard lock(s.mutex);
             s.delivered[s.conversation_id] = last_seq;
@@ -106,6 +121,7 @@ void Hub::hello(const ConnectionPtr& c, Session& s, const JsonObject& frame) {
         welcome->set("agents_available", app_.routing->agentsOnline(s.tenant_id, conversation->department, false));
         c->send(toJson(welcome));
         catchUp(c, s.conversation_id);  // what it missed since last_seq, then live
+        sendPendingCommands(c, s);
         return;
     }
     // Agents: the session was checked at the upgrade; the hello names the tenant (and, for cookie sessions,
