@@ -94,6 +94,12 @@ void Hub::stop() {
     executor_->stop();
 }
 
+// Tells the other nodes, off the caller's thread (a NOTIFY is a database round trip); nothing when single-node.
+void Hub::announce(std::string payload) {
+    if (!bus_->clustered()) return;
+    executor_->post([this, payload = std::move(payload)] { bus_->publish(payload); });
+}
+
 std::size_t Hub::connections() const { return reactor_ ? reactor_->connections() : 0; }
 
 bool Hub::clustered() const { return bus_ && bus_->clustered(); }
@@ -236,7 +242,7 @@ void Hub::messageCommitted(const std::string& tenant_id, const Message& m) {
     note->set("t", tenant_id);
     note->set("c", m.conversation_id);
     note->set("s", static_cast<Poco::Int64>(m.seq));
-    bus_->publish(toJson(note));
+    announce(toJson(note));
 }
 
 void Hub::remoteMessage(const std::string& tenant_id, const std::string& conversation_id, long long seq) {
@@ -277,7 +283,7 @@ void Hub::fanOut(const std::string& tenant_id, const std::string& conversation_i
     note->set("c", conversation_id);
     note->set("to", to);
     note->set("f", frame);
-    bus_->publish(toJson(note));
+    announce(toJson(note));
 }
 
 void Hub::conversationChanged(const std::string& conversation_id) {
@@ -328,7 +334,7 @@ void Hub::queueChanged(const std::string& tenant_id) {
     note->set("k", std::string("q"));
     note->set("n", node_id_);
     note->set("t", tenant_id);
-    bus_->publish(toJson(note));
+    announce(toJson(note));
 }
 
 // Every visitor of the tenant on this node whose conversation is queued hears its place when it changes.
@@ -393,7 +399,7 @@ int Hub::deliverCommand(const std::string& widget_id, const std::string& visitor
     note->set("v", visitor_id);
     note->set("c", conversation_id);
     note->set("f", frame);
-    bus_->publish(toJson(note));
+    announce(toJson(note));
     return here;
 }
 

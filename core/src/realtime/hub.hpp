@@ -113,6 +113,7 @@ private:
     void fanOut(const std::string& tenant_id, const std::string& conversation_id, const std::string& to,
                 const std::string& frame, bool publish);
     void remote(const std::string& payload);
+    void announce(std::string payload);
     void remoteMessage(const std::string& tenant_id, const std::string& conversation_id, long long seq);
     void sendQueuePositions(const std::string& tenant_id);
     int deliverCommandHere(const std::string& widget_id, const std::string& visitor_id,
