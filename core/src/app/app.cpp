@@ -110,6 +110,9 @@ std::unique_ptr<App> openApp(const Config& config, Poco::Logger& log) {
                           [raw] { return static_cast<double>(raw->outbox->pending()); });
     app->metrics.addGauge("parley_http_in_flight_requests", "Requests being handled now.",
                           [raw] { return static_cast<double>(raw->in_flight.load()); });
+    realtime::Hub* hub = app->realtime.get();
+    app->metrics.addGauge("parley_realtime_connections", "Open WebSockets on this node (visitors and agents).",
+                          [hub] { return static_cast<double>(hub->connections()); });
     return app;
 }
 
