@@ -363,6 +363,13 @@ BOOST_FIXTURE_TEST_CASE(the_automation_bridge_posts_the_workflow_reply_and_falls
     send(c, "hello?");
     BOOST_REQUIRE(waitFor([&] { return stored() == 6; }));
     BOOST_TEST(history()->getObject(5)->getValue<std::string>("text") == "We'll get back to you.");
+    // "handoff": the core's queue takes the conversation (no agent online: it also asks for contact details).
+    receiver.control("flow", R"({"status":200,"reply":{"reply":"Connecting you to a person","handoff":true}})");
+    send(c, "ok then");
+    BOOST_TEST(waitFor([&] {
+        return count("SELECT COUNT(*) FROM conversations WHERE id = '" + c.first + "' AND status = 'queued'") == 1;
+    }));
+    BOOST_TEST(waitFor([&] { return count("SELECT COUNT(*) FROM messages WHERE conversation_id = '" + c.first + "' AND type = 'form'") == 1; }));
 }
 
 BOOST_FIXTURE_TEST_CASE(every_bad_admin_request_gets_a_clear_json_error, WebhookServer) {

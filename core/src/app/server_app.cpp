@@ -13,6 +13,8 @@
 #include "jobs/scheduler.hpp"
 #include "pipeline/message_pipeline.hpp"
 #include "realtime/hub.hpp"
+#include "pipeline/routing.hpp"
+#include "store/database.hpp"
 #include "pipeline/outbox_dispatcher.hpp"
 #include "net/outbound_http.hpp"
 #include "plugin/plugin_host.hpp"
@@ -229,6 +231,15 @@ int ServerApp::serve() {
     registerRealtimeRoutes(*router);
     registerFileRoutes(*router);
     registerCommandRoutes(*router);
+    // An automation (crm_webhooks) that answers "handoff": the core's queue takes the conversation.
+    App* raw = app.get();
+    app->hooks.add("core", "automation.handoff_requested", 1000, HookKind::notification, [raw](Event& e) {
+        std::string id = e.payload->optValue<std::string>("conversation_id", "");
+        auto c = isUuid(id) ? raw->db->read([&](soci::session& sql) { return ConversationRepository(sql).find(id); })
+                            : std::nullopt;
+        if (c) raw->routing->handoff(*c, "automation", "");
+        return HookOutcome{};
+    });
     app->outbox->start();  // after plugins loaded: their durable subscriptions are registered
     HttpServer server(*app, router);
     server.start();
