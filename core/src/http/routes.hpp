@@ -27,6 +27,7 @@ void registerConversationRoutes(Router& router);
 void registerAgentRoutes(Router& router);
 void registerRealtimeRoutes(Router& router);
 void registerFileRoutes(Router& router);
+void registerAnalyticsRoutes(Router& router);
 
 struct App;
 // True when an agent of the tenant is online (status online and a heartbeat within the presence timeout).
