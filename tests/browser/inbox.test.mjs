@@ -33,7 +33,6 @@ test('an online agent receives a new conversation live and opens it with its his
   await signIn(page, server.url + '/inbox/', 'ana@acme.test');
   await page.locator('#connection', { hasText: 'online' }).waitFor();
   // The agent counts as online once the socket said presence.
-  await page.waitForFunction(() => true);
   const waitOnline = async () => {
     for (;;) {
       const { agents } = await http(server, 'GET', '/api/v1/agent/agents', { token: data.root, tenant: data.tenant.id });
