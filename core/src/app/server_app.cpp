@@ -240,6 +240,7 @@ int ServerApp::serve() {
         if (c) raw->routing->handoff(*c, "automation", "");
         return HookOutcome{};
     });
+    registerAnalyticsRoutes(*router);
     app->outbox->start();  // after plugins loaded: their durable subscriptions are registered
     HttpServer server(*app, router);
     server.start();

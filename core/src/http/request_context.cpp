@@ -98,9 +98,18 @@ JsonObject RequestContext::json() {
 
 std::string RequestContext::ipHash() const { return app.secrets->keyedHash(client_ip_); }
 
+// A body nobody read stays on the socket and would be parsed as the start of the next request on a kept-alive
+// connection (a refused POST, then "{...}POST /next" is garbage): close the connection after this answer instead.
+void RequestContext::closeIfBodyUnread() {
+    if (body_) return;
+    if (request.getChunkedTransferEncoding() || (request.hasContentLength() && request.getContentLength64() > 0))
+        response.setKeepAlive(false);
+}
+
 void RequestContext::sendRaw(int status, const std::string& content_type, const std::string& body) {
     if (sent_) return;
     sent_ = true;
+    closeIfBodyUnread();
     status_ = status;
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     if (!content_type.empty()) response.setContentType(content_type);
@@ -129,6 +138,7 @@ void RequestContext::markUpgraded() {
 void RequestContext::sendEmpty(int status) {
     if (sent_) return;
     sent_ = true;
+    closeIfBodyUnread();
     status_ = status;
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     response.setContentLength(0);

@@ -58,6 +58,7 @@ public:
     size_t bytesSent() const { return bytes_sent_; }
 
 private:
+    void closeIfBodyUnread();
     std::string path_;
     std::string query_string_;
     std::string client_ip_;

@@ -28,6 +28,7 @@ void registerAgentRoutes(Router& router);
 void registerRealtimeRoutes(Router& router);
 void registerFileRoutes(Router& router);
 void registerCommandRoutes(Router& router);
+void registerAnalyticsRoutes(Router& router);
 
 struct App;
 // True when an agent of the tenant is online (status online and a heartbeat within the presence timeout).
