@@ -228,6 +228,7 @@ int ServerApp::serve() {
     registerAgentRoutes(*router);
     registerRealtimeRoutes(*router);
     registerFileRoutes(*router);
+    registerWidgetEventRoutes(*router);
     app->outbox->start();  // after plugins loaded: their durable subscriptions are registered
     HttpServer server(*app, router);
     server.start();
