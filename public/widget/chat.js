@@ -99,7 +99,7 @@ input:not([type]),input[type=email],input[type=tel],input[type=text],textarea{fo
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;border-radius:10px;background:#d92d20;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}
 [dir=rtl] .badge{right:auto;left:-4px}
-@media (max-width:600px){.p{position:fixed;inset:0;width:auto;height:auto;border-radius:0}.open .l{display:none}}
+@media (max-width:600px){.w .p{position:fixed;top:0;bottom:0;left:0;right:0;width:auto;height:auto;border-radius:0}.open .l{display:none}}
 `;
 
 w.ChatWidget.parley(({ api, config: cfg, base, ui, emit, fail, log }) => {
@@ -277,7 +277,7 @@ w.ChatWidget.parley(({ api, config: cfg, base, ui, emit, fail, log }) => {
     li.append(bubble(m));
     if (who == 'visitor') li.append(el('span', { class: 'rc' }));
     if (who == 'bot' && m.type == 'text' && fe.chatbot_enabled !== false) li.append(feedback(m));
-    if (m.payload && Array.isArray(m.payload.quick_replies)) li.quick = m.payload.quick_replies;
+    if (m.payload && Array.isArray(m.payload.quick_replies) && m.payload.quick_replies.length) li.quick = m.payload.quick_replies;
     return li;
   }
 
@@ -330,9 +330,9 @@ w.ChatWidget.parley(({ api, config: cfg, base, ui, emit, fail, log }) => {
     const cur = (m.payload || {}).feedback;
     const mk = (val, label, icon) => el('button', { type: 'button', 'aria-label': t(label), title: t(label), 'aria-pressed': String(cur == val), text: icon,
       onclick: async (e) => {
-        const box = e.currentTarget.parentNode;
+        const btn = e.currentTarget; // read before the await: a shadow-tree event loses its target after dispatch
         const r = await post('conversations/' + conv.id + '/messages/' + m.id + '/feedback', { helpful: val == 'helpful' });
-        if (r) for (const x of box.children) x.setAttribute('aria-pressed', String(x == e.target));
+        if (r) for (const x of btn.parentNode.children) x.setAttribute('aria-pressed', String(x == btn));
       } });
     return el('div', { class: 'fb' }, mk('helpful', 'helpful', '👍'), mk('not_helpful', 'not_helpful', '👎'));
   }

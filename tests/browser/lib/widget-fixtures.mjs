@@ -126,7 +126,13 @@ export async function startAgent(browser, server) {
     assign: (id) => http('POST', `/api/v1/agent/conversations/${id}/assign`),
     close: (id) => http('POST', `/api/v1/agent/conversations/${id}/close`),
     history: (id) => http('GET', `/api/v1/agent/conversations/${id}/messages?after_seq=0`),
-    stop: () => context.close(),
+    // Goes offline first, so later tests see no agent online.
+    async stop() {
+      await frame({ type: 'presence', status: 'offline' });
+      await page.waitForFunction(() => window.ws.bufferedAmount == 0);
+      await http('POST', '/api/v1/agent/presence', { status: 'offline' });
+      await context.close();
+    },
   };
 }
 
