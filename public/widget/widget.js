@@ -1,186 +1,124 @@
-/* Parley widget loader. Embeds: <script src="…/widget/widget.js" data-key="pk_…" async>, or
- * widget.js?id=pk_…, or widget.js then ChatWidget.setup({siteId: "…"}). ?debug=true or data-debug logs steps.
- * Loads the public config from the server it came from, draws a launcher and panel in a Shadow DOM, and offers
- * window.LiveChatWidget: open({focus}) close() toggle() isOpen() on(name, fn) off(name, fn) config queue, plus window
- * events livechat:ready|opened|closed|error. Failures are reported, never thrown at the host page. */
+// Parley widget loader: config, display rules, launcher, LiveChatWidget API; chat.js later (docs/widget.md).
 (() => {
-  'use strict';
-  const w = window, d = document, P = '[Parley]';
-  if (w.ChatWidget && w.ChatWidget.parley) return; // loaded twice: the first copy wins
+const w = window, d = document, P = '[Parley]', L = location;
+if (w.ChatWidget?.parley) return;
+const me = d.currentScript || {};
+const src = new URL(me.src || '/widget/widget.js', L), base = new URL('../', src), ds = me.dataset || {};
+let debug = src.searchParams.get('debug') == 'true' || ds.debug != null;
+const api = (w.LiveChatWidget = w.LiveChatWidget || {}), queue = Array.isArray(api.queue) ? api.queue : [];
+const on = {}, calls = [];
+let state = 'idle', chat, chatLoad, ui;
 
-  // Our <script> (currentScript is set while a classic script runs, async too); the server root is its ../
-  const me = d.currentScript || [...d.querySelectorAll('script[src*="widget.js"]')].pop();
-  const src = new URL((me && me.src) || '/widget/widget.js', location.href), base = new URL('../', src);
-  let debug = src.searchParams.get('debug') === 'true' || (!!me && me.hasAttribute('data-debug') && me.dataset.debug !== 'false');
+const log = (...a) => debug && console.debug(P, ...a);
+const run = (fn, a = api) => { try { return fn(a); } catch (e) { console.error(P, e); } };
+const emit = (name, detail, a = detail) => {
+  log(name, detail);
+  (on[name] || []).slice().forEach((fn) => run(fn, a));
+  w.dispatchEvent(new CustomEvent('livechat:' + name, { detail }));
+};
+const fail = (message) => (console.error(P, message), emit('error', { message }));
 
-  const api = (w.LiveChatWidget = w.LiveChatWidget || {});
-  const queue = Array.isArray(api.queue) ? api.queue : [];
-  const handlers = {};
-  let state = 'idle'; // idle → loading → ready | failed
-  let ui, isOpen = false, wanted = null, touched = false;
-
-  const log = (...a) => (debug || api.debug) && console.debug(P, ...a);
-  const run = (fn, arg = api) => { try { fn(arg); } catch (e) { console.error(P, 'callback failed:', e); } };
-
-  // on(name) handlers get `arg` (the API for ready) or the detail; then livechat:<name> goes to window.
-  function emit(name, detail, arg = detail) {
-    log(name, detail);
-    (handlers[name] || []).slice().forEach((fn) => run(fn, arg));
-    w.dispatchEvent(new CustomEvent('livechat:' + name, { detail }));
-  }
-  function fail(message) {
-    console.error(P, message);
-    emit('error', { message });
-  }
-
-  // GET JSON: three tries 1 s then 2 s apart, 10 s each; a 4xx other than 408/429 is final.
-  async function getJson(url) {
-    let err;
-    for (let i = 0; i < 3; i++) {
-      if (i) await new Promise((r) => setTimeout(r, 1000 * i));
-      const ctl = new AbortController(), timer = setTimeout(() => ctl.abort(), 10000);
-      try {
-        log('GET', url);
-        const res = await fetch(url, { signal: ctl.signal, credentials: 'omit' });
-        const body = await res.json().catch(() => null);
-        if (res.ok && body) return body;
-        const e = (body && body.error) || {};
-        err = Error(`HTTP ${res.status}${e.code ? ` ${e.code}: ${e.message}` : ''}`);
-        if (res.status < 500 && res.status !== 408 && res.status !== 429) break;
-      } catch (e) {
-        // A refusal of this page's domain lands here too: it carries no CORS header, so it reads as a network error.
-        err = Error(e.name === 'AbortError' ? 'timed out after 10 s' : 'network error (server down, or domain not allowed)');
-      } finally {
-        clearTimeout(timer);
-      }
-      log('try', i + 1, 'failed:', err.message);
-    }
-    throw err;
-  }
-
-  async function load(path, what, unwrap) {
-    if (state !== 'idle') return log('already', state, '- ignoring', what);
-    state = 'loading';
+async function getJson(url) {
+  let err;
+  for (let i = 0; i < 3; i++) {
+    if (i) await new Promise((r) => setTimeout(r, 1000 * i));
     try {
-      const body = await getJson(new URL(path, base).href), cfg = unwrap ? body.config : body;
-      if (!cfg || !cfg.branding || !cfg.behavior) throw Error('not a widget config');
-      log('config', cfg);
-      api.config = cfg;
-      if (!d.body) await new Promise((r) => d.addEventListener('DOMContentLoaded', r));
-      render(cfg);
+      const res = await fetch(url, { signal: AbortSignal.timeout(10000), credentials: 'omit' }), body = await res.json().catch(() => 0);
+      if (res.ok && body) return body;
+      err = Error('HTTP ' + res.status + ' ' + (body.error?.message || ''));
+      if (res.status < 500 && res.status != 408 && res.status != 429) break;
     } catch (e) {
-      state = 'failed';
-      return fail(`could not load the chat widget for ${what}: ${e.message}`);
+      err = Error(e.name == 'TimeoutError' ? 'timed out' : 'network error (server down or domain not allowed)');
     }
-    state = 'ready';
-    emit('ready', { config: api.config }, api);
-    // Queued functions, also on an array the page may have put in place of ours meanwhile.
-    new Set([queue, api.queue]).forEach((q) => Array.isArray(q) && q.splice(0).forEach((fn) => run(fn)));
-    api.queue = queue;
-    const be = api.config.behavior;
-    if (wanted !== null) setOpen(wanted);
-    else if (be.auto_open_enabled) setTimeout(() => touched || setOpen(true, 0, 1), 1000 * be.auto_open_delay_seconds || 0);
   }
+  throw err;
+}
 
-  const CSS = `.w{font:14px/1.45 var(--f),sans-serif;color:#222}
-.l{display:flex;align-items:center;gap:8px;min-width:56px;height:56px;padding:0 18px;border:0;border-radius:var(--r);background:var(--pc);color:var(--tc);font:600 15px var(--f),sans-serif;cursor:pointer;box-shadow:0 4px 14px #0004}
-.i{padding:0;justify-content:center}img{width:28px;height:28px}button:focus-visible{outline:3px solid var(--pc);outline-offset:2px}
-.p{position:absolute;width:min(340px,calc(100vw - 40px));background:#fff;border-radius:var(--pr);box-shadow:0 12px 40px #0004;overflow:hidden}
-.bottom .p{bottom:68px}.top .p{top:68px}.right .p{right:0}.left .p{left:0}.p:focus{outline:0}
-header{display:flex;align-items:center;padding:12px 12px 12px 16px;background:var(--pc);color:var(--tc)}
-h2{flex:1;margin:0;font-size:16px}.x{width:32px;height:32px;border:0;background:none;color:inherit;font-size:22px;cursor:pointer}
-p{margin:16px;white-space:pre-line}.n{margin-top:0;color:#666;font-size:13px}`;
-  const CHAT = '<path fill="currentColor" d="M6 3h12a3 3 0 0 1 3 3v8a3 3 0 0 1-3 3h-7l-5 4v-4a3 3 0 0 1-3-3V6a3 3 0 0 1 3-3z"/>';
-  const HELP = '<g fill="none" stroke="currentColor" stroke-width="2"><circle cx="12" cy="12" r="9"/><path d="M9.5 9.5a2.5 2.5 0 1 1 3.4 2.3c-.6.3-.9.8-.9 1.4v.6M12 17v.5"/></g>';
-  const colour = (v, def) => (/^#([\da-f]{3}|[\da-f]{6}|[\da-f]{8})$/i.test(v) ? v : def);
-  const px = (n) => (Number.isInteger(n) ? Math.min(Math.max(n, 0), 500) : 20) + 'px';
+const ua = navigator.userAgent, dev = /iPad|Tablet/i.test(ua) ? 'tablet' : /Mobi|Android/i.test(ua) || innerWidth < 600 ? 'mobile' : 'desktop';
+const match = (p) => ((re) => re.test(L.href) || re.test(L.pathname))(RegExp('^' + p.split('*').map((s) => s.replace(/\W/g, '\\$&')).join('.*') + '$'));
+const hidden = ({ exclude_urls: ex = [], include_urls: inc = [], devices } = {}) => ex.some(match) || (inc.length && !inc.some(match)) || (devices && !devices.includes(dev));
 
-  function render(cfg) {
-    const b = cfg.branding, be = cfg.behavior, title = b.title || 'Chat with us', text = b.launcher_text;
-    const [v, h] = /^(top|bottom)-(left|right)$/.test(be.position) ? be.position.split('-') : ['bottom', 'right'];
-    const sq = b.widget_shape === 'square';
-    const host = d.createElement('div');
-    host.id = 'parley-chat-widget';
-    // !important inline styles: page rules cannot move, hide or restyle the host box.
-    host.style.cssText = `all:initial!important;position:fixed!important;z-index:2147483000!important;${v}:${px(be.offset_y)}!important;${h}:${px(be.offset_x)}!important`;
-    const root = host.attachShadow({ mode: 'open' });
-    // Fixed markup only; config strings go in below through textContent and properties, never as HTML.
-    root.innerHTML = `<style>${CSS}</style><div class="w ${v} ${h}"><div class="p" id="p" role="dialog" aria-labelledby="t" aria-describedby="m" tabindex="-1" hidden><header><h2 id="t"></h2><button class="x" type="button" aria-label="Close chat">×</button></header><p id="m"></p><p class="n">Live chat is coming soon.</p></div><button class="l" type="button" aria-expanded="false" aria-controls="p"></button></div>`;
-    const $ = (s) => root.querySelector(s), launcher = $('.l');
-    const vars = {
-      '--pc': colour(b.primary_color, '#3B82F6'), '--tc': colour(b.text_color, '#FFFFFF'), '--f': b.font_family || 'system-ui',
-      '--r': sq ? '4px' : b.widget_shape === 'circle' || text ? '28px' : '16px', '--pr': sq ? '4px' : '14px',
+async function load(path, what, unwrap) {
+  if (state != 'idle') return;
+  state = 'loading';
+  try {
+    const body = await getJson(new URL(path, base)), cfg = unwrap ? body.config : body;
+    if (!cfg?.behavior) throw Error('bad config');
+    log('config', (api.config = cfg));
+    if (hidden(cfg.display_rules)) return (state = 'hidden'), log('hidden');
+    if (!d.body) await new Promise((r) => d.addEventListener('DOMContentLoaded', r));
+    render(cfg.branding, cfg.behavior);
+  } catch (e) {
+    state = 'failed';
+    return fail(`chat widget ${what}: ${e.message}`);
+  }
+  state = 'ready';
+  emit('ready', { config: api.config }, api);
+  queue.splice(0).forEach((fn) => run(fn));
+  if (api.config.behavior.mode == 'link_out' || calls.length) loadChat();
+  else (w.requestIdleCallback || setTimeout)(loadChat, { timeout: 3000 });
+}
+
+function render(b, be) {
+  const text = b.launcher_text, host = d.createElement('parley-chat');
+  const [v, h] = be.position.split('-');
+  customElements.get('parley-chat') || customElements.define('parley-chat', class extends HTMLElement {});
+  host.style.cssText = `all:initial!important;position:fixed!important;z-index:2147483000!important;${v}:${be.offset_y | 0}px!important;${h}:${be.offset_x | 0}px!important`;
+  const root = host.attachShadow({ mode: 'open' });
+  // Fixed markup: config strings go in as text, never HTML; !important keeps page rules off the host.
+  root.innerHTML = `<style>.l{display:flex;align-items:center;gap:8px;min-width:56px;height:56px;padding:0 14px;border:0;border-radius:var(--r);background:var(--pc);color:var(--tc);font:600 15px var(--f),sans-serif;cursor:pointer;box-shadow:0 4px 14px #0004}.l:focus-visible{outline:3px solid var(--pc)}</style><div class="w ${v} ${h}"><button class="l" type="button" aria-expanded="false" aria-haspopup="dialog"><svg viewBox="0 0 24 24" width="28" aria-hidden="true"><path fill="currentColor" d="M3 4h18v13H9l-6 4z"/></svg></button></div>`;
+  const wrap = root.lastChild, l = wrap.firstChild;
+  wrap.style.cssText = `--pc:${b.primary_color};--tc:${b.text_color};--f:${b.font_family};--r:${b.widget_shape == 'square' ? 4 : b.widget_shape == 'circle' || text ? 28 : 16}px`;
+  if (b.launcher_icon == 'help') l.firstChild.replaceWith('?');
+  if (b.launcher_icon == 'custom' && /^(https?:|\/)/.test(b.launcher_icon_url)) l.replaceChildren(Object.assign(d.createElement('img'), { alt: '', src: new URL(b.launcher_icon_url, base) }));
+  text && l.append(Object.assign(d.createElement('span'), { textContent: text }));
+  l.setAttribute('aria-label', (l.title = b.title || 'Chat'));
+  l.onclick = () => call('toggle', [1]);
+  ui = { host, root, wrap, launcher: l };
+  d.body.append(host);
+}
+
+function loadChat() {
+  return (chatLoad = chatLoad || new Promise((ok, no) => {
+    w.ChatWidget.parley = (factory) => {
+      chat = run(factory, { api, config: api.config, base, ui, emit, fail, log });
+      chat ? ok() : no(Error('failed'));
+      calls.splice(0).forEach(([m, a]) => call(m, a));
     };
-    for (const k in vars) $('.w').style.setProperty(k, vars[k]);
-    $('#t').textContent = title;
-    $('#m').textContent = (cfg.status || {}).message || be.welcome_message || '';
+    const s = d.createElement('script');
+    s.src = new URL('widget/chat.js?v=' + api.version, base);
+    s.onerror = () => no(Error('not loaded'));
+    d.head.append(s);
+  }).catch((e) => fail('chat.js: ' + e.message)));
+}
+function call(m, a) {
+  if (chat) return run(() => chat[m](...a));
+  calls.push([m, a]);
+  if (state == 'ready') loadChat();
+}
 
-    // Icon: an http(s) or /path image when launcher_icon is custom, else a built-in SVG; then launcher_text.
-    const url = b.launcher_icon === 'custom' && /^(https?:\/\/|\/)/i.test(b.launcher_icon_url) && b.launcher_icon_url;
-    if (url) launcher.append(Object.assign(d.createElement('img'), { alt: '', src: new URL(url, base).href }));
-    else launcher.innerHTML = `<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true">${b.launcher_icon === 'help' ? HELP : CHAT}</svg>`;
-    if (text) launcher.append(Object.assign(d.createElement('span'), { textContent: text }));
-    else launcher.classList.add('i');
-    launcher.setAttribute('aria-label', title);
-    launcher.title = title;
+Object.assign(api, {
+  version: '1.0.0',
+  on(name, fn) {
+    (on[name] = on[name] || []).push(fn);
+    if (name == 'ready' && state == 'ready') run(fn);
+    return () => api.off(name, fn);
+  },
+  off: (name, fn) => void (on[name] = (on[name] || []).filter((f) => f != fn)),
+});
+for (const m of ['open', 'close', 'toggle', 'sendMessage', 'identify', 'setLocale']) api[m] = (...a) => call(m, a);
+queue.push = (...f) => f.forEach((fn) => (state == 'ready' ? run(fn) : [].push.call(queue, fn)));
+api.queue = queue;
 
-    launcher.onclick = () => setOpen(!isOpen, 1);
-    $('.x').onclick = () => setOpen(false, 1);
-    root.addEventListener('keydown', (e) => e.key === 'Escape' && isOpen && (e.stopPropagation(), setOpen(false, 1)));
-    ui = { root, launcher, panel: $('.p') };
-    d.body.append(host);
-    log('rendered', v, h);
-  }
-
-  // From the launcher, focus moves into the panel and back; API calls and auto-open leave focus alone
-  // (unless it is inside the panel being closed).
-  function setOpen(open, byUser, auto) {
-    open = !!open;
-    if (!auto) touched = true;
-    if (state !== 'ready') return void (wanted = open); // applied once ready
-    if (open === isOpen) return;
-    const focusInside = !!ui.root.activeElement; // read before hiding the panel drops its focus
-    isOpen = open;
-    ui.panel.hidden = !open;
-    ui.launcher.setAttribute('aria-expanded', open);
-    if (open && byUser) ui.panel.focus();
-    if (!open && (byUser || focusInside)) ui.launcher.focus();
-    emit(open ? 'opened' : 'closed', {});
-  }
-
-  Object.assign(api, {
-    version: '0.1.0',
-    config: api.config || null,
-    open: (o) => setOpen(true, o && o.focus), // open({focus: true}) also moves focus into the panel
-    close: () => setOpen(false),
-    toggle: () => setOpen(state === 'ready' ? !isOpen : !wanted),
-    isOpen: () => isOpen,
-    // on('ready', fn) gets the API, at once if already ready; other events pass their detail. Returns an unsubscriber.
-    on(name, fn) {
-      (handlers[name] = handlers[name] || []).push(fn);
-      if (name === 'ready' && state === 'ready') run(fn);
-      return () => api.off(name, fn);
-    },
-    off: (name, fn) => void (handlers[name] = (handlers[name] || []).filter((f) => f !== fn)),
-  });
-  // Pushed once ready, a function runs at once.
-  queue.push = (...fns) => fns.forEach((fn) => (state === 'ready' ? run(fn) : Array.prototype.push.call(queue, fn)));
-  api.queue = queue;
-
-  // Seed 000's embed calls ChatWidget.setup({siteId}) after this script has loaded.
-  w.ChatWidget = {
-    parley: true,
-    setup(o) {
-      o = o || {};
-      if (o.debug) debug = true;
-      const id = o.siteId || o.key;
-      if (!id) fail('ChatWidget.setup needs {siteId: "…"}');
-      else load('api/load-config?siteId=' + encodeURIComponent(id), `site id "${id}"`, true);
-      return api;
-    },
-  };
-
-  const key = (me && me.dataset.key) || src.searchParams.get('id');
-  log('from', src.href, key ? 'key ' + key : 'waiting for ChatWidget.setup()');
-  if (key) load(`api/v1/widgets/${encodeURIComponent(key)}/config`, `key "${key}"`);
+w.ChatWidget = {
+  parley: 1,
+  setup(o = {}) {
+    if (o.debug) debug = true;
+    const id = o.siteId || o.key;
+    id ? load('api/load-config?siteId=' + encodeURIComponent(id), id, 1) : fail('setup needs {siteId}');
+    return api;
+  },
+};
+const key = ds.key || src.searchParams.get('id');
+if (key) load(`api/v1/widgets/${encodeURIComponent(key)}/config`, key);
 })();

@@ -241,6 +241,7 @@ int ServerApp::serve() {
         return HookOutcome{};
     });
     registerAnalyticsRoutes(*router);
+    registerWidgetEventRoutes(*router);
     app->outbox->start();  // after plugins loaded: their durable subscriptions are registered
     HttpServer server(*app, router);
     server.start();

@@ -29,6 +29,8 @@ void registerRealtimeRoutes(Router& router);
 void registerFileRoutes(Router& router);
 void registerCommandRoutes(Router& router);
 void registerAnalyticsRoutes(Router& router);
+// POST /api/v1/widgets/{key}/events and the CORS preflight of the visitor's write routes.
+void registerWidgetEventRoutes(Router& router);
 
 struct App;
 // True when an agent of the tenant is online (status online and a heartbeat within the presence timeout).
