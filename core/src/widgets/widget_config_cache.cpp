@@ -17,7 +17,7 @@ JsonObject publicConfigJson(const Widget& w, const std::string& public_url, bool
     o->set("cache_key", w.id + "-" + std::to_string(w.version));
     o->set("api_url", public_url + "/api/v1");
     o->set("websocket_url", (public_url.rfind("https", 0) == 0 ? "wss" + public_url.substr(5)
-                                                               : "ws" + public_url.substr(4)) + "/ws");
+                                                               : "ws" + public_url.substr(4)) + "/api/v1/realtime");
     o->set("cdn_url", public_url + "/widget/");
     for (const auto& [section, value] : *w.config) o->set(section, value);
     JsonObject status = jsonObject();
