@@ -409,6 +409,7 @@ w.ChatWidget.parley(({ api, config: cfg, base, ui, emit, fail, log }) => {
       ls.set('conversation', conv);
       status = r.conversation.status;
       agentRead = 0;
+      disconnect(); // from the visitor-only socket to the conversation's
       connect();
       refreshStatus();
       return conv;
@@ -535,12 +536,13 @@ w.ChatWidget.parley(({ api, config: cfg, base, ui, emit, fail, log }) => {
   }
 
   // ---- realtime: hello with last_seq; back-off 0.5 s … 15 s (with jitter) after a drop, at once when online
+  // Before a conversation the socket says hello with the visitor id only: it hears incoming commands.
   function connect() {
-    if (!conv || ws) return;
+    if (ws) return;
     clearTimeout(retryTimer);
     let sock;
     try { sock = ws = new WebSocket(wsUrl); } catch (e) { return retry(); }
-    sock.onopen = () => sock.send(JSON.stringify({ type: 'hello', conversation_id: conv.id, visitor_token: conv.token, last_seq: lastSeq }));
+    sock.onopen = () => sock.send(JSON.stringify(conv ? { type: 'hello', conversation_id: conv.id, visitor_token: conv.token, last_seq: lastSeq } : { type: 'hello', visitor_id: visitorId }));
     sock.onmessage = (e) => { try { frame(JSON.parse(e.data)); } catch (err) { log('bad frame', err); } };
     sock.onclose = (e) => {
       if (ws != sock) return;
@@ -548,13 +550,12 @@ w.ChatWidget.parley(({ api, config: cfg, base, ui, emit, fail, log }) => {
       wsReady = false;
       clearInterval(pingTimer);
       log('socket closed', e.code, e.reason);
-      if (e.code == 1008 && /not_found/.test(e.reason)) return forget();
+      if (e.code == 1008 && /not_found/.test(e.reason) && conv) return forget();
       retry();
     };
   }
   function retry() {
-    if (!conv) return;
-    $.banner.hidden = attempts < 1;
+    $.banner.hidden = attempts < 1 || !conv;
     const delay = Math.min(15000, 500 * 2 ** attempts++) * (0.8 + Math.random() * 0.4);
     retryTimer = setTimeout(connect, delay);
   }
@@ -571,7 +572,7 @@ w.ChatWidget.parley(({ api, config: cfg, base, ui, emit, fail, log }) => {
     log('conversation unknown: starting afresh');
     newChat();
   }
-  w.addEventListener('online', () => { if (conv && !ws) { attempts = 0; connect(); } });
+  w.addEventListener('online', () => { if (!ws) { attempts = 0; connect(); } });
 
   function frame(f) {
     switch (f.type) {
@@ -584,7 +585,7 @@ w.ChatWidget.parley(({ api, config: cfg, base, ui, emit, fail, log }) => {
         agentRead = Math.max(agentRead, c.agent_read_seq || 0);
         queuePos = f.queue_position || 0;
         pingTimer = setInterval(() => wsReady && ws.send('{"type":"ping"}'), 25000);
-        for (const p of pending.values()) ws.send(JSON.stringify(p.frame));
+        if (f.conversation) for (const p of pending.values()) ws.send(JSON.stringify(p.frame));
         refreshStatus();
         if (status == 'closed') closed();
         break;
@@ -609,12 +610,32 @@ w.ChatWidget.parley(({ api, config: cfg, base, ui, emit, fail, log }) => {
         break;
       }
       case 'queue': queuePos = f.position || 0; refreshStatus(); break;
+      case 'command': command(f); break;
       case 'error':
         log('server error', f.error);
         if (f.error && f.error.code == 'conversation_closed') closed();
         else if (f.ref && pending.has(f.ref)) { pending.get(f.ref).li.querySelector('.rc').textContent = f.error.message; pending.delete(f.ref); }
         break;
     }
+  }
+
+  // ---- incoming commands (POST /api/v1/widgets/{key}/commands), each once by id
+  const seenCommands = new Set();
+  function command(f) {
+    if (seenCommands.has(f.id)) return;
+    seenCommands.add(f.id);
+    const data = f.data || {};
+    log('command', f.command, data);
+    emit('command', { command: f.command, data });
+    if (f.command == 'open_chat') setOpen(true, false, true);
+    else if (f.command == 'show_notification') {
+      system((data.title ? data.title + ': ' : '') + (data.text || ''));
+      if (!open) badge(unread + 1);
+    } else if (f.command == 'update_settings') {
+      for (const [section, values] of Object.entries(data))
+        if (values && typeof values == 'object' && cfg[section]) Object.assign(cfg[section], values);
+      paint();
+    } else if (f.command == 'identify') api.identify && api.identify(data);
   }
 
   // ---- views: offline form (outside working hours), pre-chat form, chat
@@ -757,7 +778,7 @@ w.ChatWidget.parley(({ api, config: cfg, base, ui, emit, fail, log }) => {
   welcome();
   paint();
   views();
-  if (conv) connect();
+  connect();
   event('loaded');
   triggers();
   log('chat ready', { lang, conversation: conv && conv.id });
