@@ -31,6 +31,7 @@ run: build
 	PARLEY_HTTP_PORT=$(PORT) $(PARLEYD) seed-demo
 	@echo
 	@echo "  Control panel: http://localhost:$(PORT)/admin/   (admin@demo.local)"
+	@echo "  Agent inbox:   http://localhost:$(PORT)/inbox/   (the same account)"
 	@echo "  Demo page:     http://localhost:$(PORT)/demo/"
 	@echo
 	PARLEY_HTTP_PORT=$(PORT) exec $(PARLEYD) serve
