@@ -370,13 +370,14 @@ int loadMode(const Options& o) {
     long long measured_sent = 0, measured_deliveries = 0, window_deliveries = 0, duplicates = 0;
     int frame_bytes = 0;
     int next_sender = 0;
+    const std::string run_id = "r" + std::to_string(nowNs());
 
     auto sendOne = [&](int s) {
         Peer& p = peers[static_cast<std::size_t>(watchers + s)];
         long long index = static_cast<long long>(sent.size());
         long long at = nowNs();
         std::string text = "~m" + std::to_string(index) + "~" + std::to_string(at) + "~ " + pad;
-        std::string cid = "b" + std::to_string(index);
+        std::string cid = run_id + "-" + std::to_string(index);  // unique across runs: a known id is a retry
         if (proto == Proto::parley)
             p.ws->sendText(R"({"type":"message","text":")" + text + R"(","client_message_id":")" + cid + R"("})");
         else
