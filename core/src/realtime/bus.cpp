@@ -1,5 +1,5 @@
 // LISTEN/NOTIFY through libpq (SOCI does not expose notifications): one dedicated listening connection per node,
-// with reconnects; NOTIFY goes through the ordinary pool.
+// with reconnects; NOTIFY goes through the ordinary pool from one publisher thread, in batches.
 #include "realtime/bus.hpp"
 
 #include "app/app.hpp"
@@ -9,7 +9,11 @@
 #include <poll.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 namespace parley::core::realtime {
 namespace {
@@ -29,31 +33,65 @@ public:
     explicit PostgresBus(App& app) : app_(app), conninfo_(postgresKeywords(app.config.database.url)) {}
     ~PostgresBus() override { stop(); }
 
+    // Queues the payload for the publisher thread and returns at once. A NOTIFY is a transaction of its own,
+    // and PostgreSQL serializes every notifying transaction through commit (one lock for the whole database),
+    // so sending it from the message path made every message wait for a second WAL flush behind every other.
     void publish(const std::string& payload) override {
-        try {
-            app_.db->read([&](soci::session& sql) {
-                std::string channel = kChannel;
-                sql << "SELECT pg_notify(:c, :p)", soci::use(channel), soci::use(payload);
-            });
-        } catch (const std::exception& e) {
-            app_.log->warning(std::string("realtime: NOTIFY failed (other nodes catch up later): ") + e.what());
+        {
+            std::lock_guard lock(queue_mutex_);
+            queue_.push_back(payload);
         }
+        queue_wake_.notify_one();
     }
 
     void start(Receiver receiver) override {
         receiver_ = std::move(receiver);
         running_ = true;
         thread_ = std::thread([this] { run(); });
+        publisher_ = std::thread([this] { publishQueued(); });
     }
 
     void stop() override {
-        running_ = false;
+        {
+            std::lock_guard lock(queue_mutex_);  // so the publisher cannot miss the wake-up
+            running_ = false;
+        }
+        queue_wake_.notify_all();
+        if (publisher_.joinable()) publisher_.join();
         if (thread_.joinable()) thread_.join();
     }
 
     bool clustered() const override { return true; }
 
 private:
+    // The publisher thread: whatever queued meanwhile goes out in one transaction that does not wait for its WAL
+    // flush (synchronous_commit off: a notification is a hint, the messages themselves are committed durably,
+    // and a node that misses one catches up by seq). Order is kept: one thread, batches in queue order.
+    void publishQueued() {
+        std::vector<std::string> batch;
+        for (;;) {
+            {
+                std::unique_lock lock(queue_mutex_);
+                queue_wake_.wait(lock, [this] { return !queue_.empty() || !running_; });
+                if (queue_.empty()) return;  // stopping and drained
+                while (!queue_.empty() && batch.size() < kMaxBatch) {
+                    batch.push_back(std::move(queue_.front()));
+                    queue_.pop_front();
+                }
+            }
+            try {
+                app_.db->write([&](soci::session& sql) {
+                    sql << "SET LOCAL synchronous_commit = off";
+                    std::string channel = kChannel;
+                    for (const auto& payload : batch) sql << "SELECT pg_notify(:c, :p)", soci::use(channel), soci::use(payload);
+                });
+            } catch (const std::exception& e) {
+                app_.log->warning(std::string("realtime: NOTIFY failed (other nodes catch up later): ") + e.what());
+            }
+            batch.clear();
+        }
+    }
+
     PGconn* connect() {
         PGconn* conn = PQconnectdb(conninfo_.c_str());
         if (PQstatus(conn) != CONNECTION_OK) {
@@ -115,6 +153,11 @@ private:
     Receiver receiver_;
     std::atomic<bool> running_{false};
     std::thread thread_;
+    static constexpr std::size_t kMaxBatch = 256;
+    std::mutex queue_mutex_;
+    std::condition_variable queue_wake_;
+    std::deque<std::string> queue_;
+    std::thread publisher_;
 };
 
 }  // namespace
