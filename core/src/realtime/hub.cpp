@@ -94,10 +94,9 @@ void Hub::stop() {
     executor_->stop();
 }
 
-// Tells the other nodes, off the caller's thread (a NOTIFY is a database round trip); nothing when single-node.
+// Tells the other nodes (the bus queues it for its publisher thread); nothing when single-node.
 void Hub::announce(std::string payload) {
-    if (!bus_->clustered()) return;
-    executor_->post([this, payload = std::move(payload)] { bus_->publish(payload); });
+    if (bus_->clustered()) bus_->publish(payload);
 }
 
 std::size_t Hub::connections() const { return reactor_ ? reactor_->connections() : 0; }
