@@ -62,14 +62,14 @@ test('the configurator previews unsaved edits live, saves, shows a 422 beside it
   // The real widget renders in the preview with the stored colour first.
   await page.waitForFunction(() => {
     const f = document.querySelector('iframe.preview-frame')?.contentWindow;
-    return f && f.LiveChatWidget && f.LiveChatWidget.config && f.document.getElementById('parley-chat-widget');
+    return f && f.LiveChatWidget && f.LiveChatWidget.config && f.document.querySelector('parley-chat');
   });
   // Edit colour and welcome message: the preview follows before anything is saved.
   await page.getByLabel('Primary colour', { exact: true }).fill('#ff5500');
   await page.getByLabel('Welcome message').fill('Hi from the preview!');
   await previewFrame().waitForFunction(() => window.LiveChatWidget && window.LiveChatWidget.config &&
     window.LiveChatWidget.config.branding.primary_color === '#ff5500' &&
-    document.getElementById('parley-chat-widget')?.shadowRoot?.textContent.includes('Hi from the preview!'));
+    document.querySelector('parley-chat')?.shadowRoot?.textContent.includes('Hi from the preview!'));
   let stored = await http(server, 'GET', `/api/v1/widgets/${data.widget.public_key}/config`);
   assert.notEqual(stored.branding.primary_color, '#ff5500', 'nothing is saved yet');
   assert.ok(frame);
