@@ -79,6 +79,9 @@ public:
     void presenceChanged(const std::string& tenant_id, const std::string& user_id, const std::string& name,
                          const std::string& status);
     void queueChanged(const std::string& tenant_id);
+    // A channel reported a delivery status for an outbound message: agents of the tenant get
+    // {"type":"message_status","conversation_id","message_id","seq","delivery":{...}}.
+    void messageStatusChanged(const std::string& tenant_id, const Message& message);
 
     std::size_t connections() const;
     bool clustered() const;
