@@ -54,6 +54,7 @@ CREATE TABLE whatsapp_sends (
     status TEXT NOT NULL,
     attempts INTEGER NOT NULL,
     next_attempt_at BIGINT NOT NULL,
+    position BIGINT NOT NULL,
     lease_until BIGINT,
     graph_message_id TEXT,
     error TEXT,

@@ -175,10 +175,10 @@ void registerBroadcastRoutes(parley::Plugin& p, Db db, Numbers& numbers, Sender&
                 source->set("language", clean->getValue<std::string>("language"));
                 source->set("parameters", clean->getArray("parameters"));
                 source->set("contact_name", accepted[i].name);
-                long long at = now + static_cast<long long>(i);  // keeps the list's order in the queue
                 db.exec("INSERT INTO whatsapp_sends (id, tenant_id, phone_number_id, broadcast_id, recipient, source, status, attempts, "
-                        "next_attempt_at, created_at, updated_at) VALUES (:1, :2, :3, :4, :5, :6, 'queued', 0, :7, :8, :9)",
-                        newUuid(), *tenant, number_id, id, accepted[i].phone, jsonText(source), now, at, now);
+                        "next_attempt_at, position, created_at, updated_at) VALUES (:1, :2, :3, :4, :5, :6, 'queued', 0, :7, :8, :9, :10)",
+                        newUuid(), *tenant, number_id, id, accepted[i].phone, jsonText(source), now,
+                        static_cast<long long>(i), now, now);  // position keeps the list's order in the queue
             }
         });
         snd->wake();

@@ -306,7 +306,7 @@ void registerAdminRoutes(parley::Plugin& p, Db db, Numbers& numbers, Sender& sen
         long long now = nowMs();
         std::string send_id = newUuid();
         db.exec("INSERT INTO whatsapp_sends (id, tenant_id, phone_number_id, conversation_id, recipient, source, status, attempts, "
-                "next_attempt_at, created_at, updated_at) VALUES (:1, :2, :3, :4, :5, :6, 'queued', 0, :7, :8, :9)",
+                "next_attempt_at, position, created_at, updated_at) VALUES (:1, :2, :3, :4, :5, :6, 'queued', 0, :7, 0, :8, :9)",
                 send_id, *tenant, col(contact, "phone_number_id"), id, col(contact, "wa_id"), jsonText(source), now, now, now);
         snd->wake();
         Object::Ptr out = newObject();

@@ -29,11 +29,13 @@ void Sender::onMessageCreated(const std::string& event_json) {
     m->set("payload", message->getObject("payload") ? message->getObject("payload") : newObject());
     source->set("message", m);
     long long now = nowMs();
+    // Queue order: the message's commit time, then its seq (two replies in one millisecond keep their order).
+    long long created = num(message, "created_at") ? num(message, "created_at") : now;
     db_.exec("INSERT INTO whatsapp_sends (id, tenant_id, phone_number_id, conversation_id, message_id, recipient, source, status, "
-             "attempts, next_attempt_at, created_at, updated_at) VALUES (:1, :2, :3, :4, :5, :6, :7, 'queued', 0, :8, :9, :10) "
+             "attempts, next_attempt_at, position, created_at, updated_at) VALUES (:1, :2, :3, :4, :5, :6, :7, 'queued', 0, :8, :9, :10, :11) "
              "ON CONFLICT (id) DO NOTHING",
              col(message, "id"), col(event, "tenant_id"), col(contact, "phone_number_id"), conversation_id, col(message, "id"),
-             col(contact, "wa_id"), jsonText(source), now, now, now);
+             col(contact, "wa_id"), jsonText(source), now, num(message, "seq"), created, now);
 }
 
 void Sender::start() {
@@ -69,7 +71,7 @@ void Sender::run() {
             // Due sends, oldest first; a stopped broadcast's recipients wait.
             Array::Ptr due = db_.rows(
                 "SELECT id FROM whatsapp_sends WHERE status = 'queued' AND next_attempt_at <= :1 AND (broadcast_id IS NULL OR "
-                "broadcast_id IN (SELECT id FROM whatsapp_broadcasts WHERE status = 'running')) ORDER BY created_at, id LIMIT 100",
+                "broadcast_id IN (SELECT id FROM whatsapp_broadcasts WHERE status = 'running')) ORDER BY created_at, position, id LIMIT 100",
                 nowMs());
             for (size_t i = 0; i < due->size(); ++i) {
                 {
