@@ -86,7 +86,7 @@ void Ingest::deliver(const parley::Request& r, parley::Response& w) {
         applyStatus(s.wamid, s.status, s.timestamp_ms, errors);
         touched.insert(s.phone_number_id);
     }
-    for (const auto& id : touched) numbers_.touch(id, "last_webhook_at");
+    for (const auto& id : touched) touchNumber(id);
     db_.plugin().count("webhooks");
     w.json(200, "{\"ok\":true}");
 }
@@ -114,7 +114,8 @@ void Ingest::storeMessage(const Number& number, const Inbound& in) {
     Object::Ptr opened = parseObject(db_.plugin().channelConversation(jsonText(request)));
     std::string conversation_id = opened->getObject("conversation")->getValue<std::string>("id");
     // The service window is the user's: recorded before the message commits, so a bot's answer finds it open.
-    db_.exec("INSERT INTO whatsapp_contacts (conversation_id, tenant_id, phone_number_id, wa_id, last_inbound_at, last_inbound_wamid) "
+    if (!windowKnown(conversation_id, in.timestamp_ms))
+        db_.exec("INSERT INTO whatsapp_contacts (conversation_id, tenant_id, phone_number_id, wa_id, last_inbound_at, last_inbound_wamid) "
              "VALUES (:1, :2, :3, :4, :5, :6) ON CONFLICT (conversation_id) DO UPDATE SET "
              "phone_number_id = excluded.phone_number_id, "
              "last_inbound_wamid = CASE WHEN excluded.last_inbound_at >= whatsapp_contacts.last_inbound_at "
@@ -122,6 +123,7 @@ void Ingest::storeMessage(const Number& number, const Inbound& in) {
              "last_inbound_at = CASE WHEN excluded.last_inbound_at > whatsapp_contacts.last_inbound_at "
              "THEN excluded.last_inbound_at ELSE whatsapp_contacts.last_inbound_at END",
              conversation_id, number.tenant_id, number.phone_number_id, in.wa_id, in.timestamp_ms, in.wamid);
+    rememberWindow(conversation_id, in.timestamp_ms);  // only once it is written
     Object::Ptr message = newObject();
     message->set("type", in.type);
     message->set("text", in.text.size() > 4000 ? in.text.substr(0, 4000) : in.text);
@@ -143,6 +145,30 @@ void Ingest::storeMessage(const Number& number, const Inbound& in) {
         throw;
     }
     db_.plugin().count("messages_received");
+}
+
+void Ingest::touchNumber(const std::string& id) {
+    long long now = nowMs();
+    {
+        std::lock_guard lock(mutex_);
+        long long& last = touched_at_[id];
+        if (now - last < 1000) return;
+        last = now;
+    }
+    numbers_.touch(id, "last_webhook_at");
+}
+
+bool Ingest::windowKnown(const std::string& conversation_id, long long timestamp_ms) {
+    std::lock_guard lock(mutex_);
+    if (window_.size() > 100000) window_.clear();  // a bound, not a policy: the database has the truth
+    auto it = window_.find(conversation_id);
+    return it != window_.end() && it->second > timestamp_ms;  // equal: still written (its wamid is the latest)
+}
+
+void Ingest::rememberWindow(const std::string& conversation_id, long long timestamp_ms) {
+    std::lock_guard lock(mutex_);
+    long long& known = window_[conversation_id];
+    if (timestamp_ms > known) known = timestamp_ms;
 }
 
 void Ingest::applyStatus(const std::string& wamid, const std::string& status, long long at, const std::string& errors_json) {
