@@ -5,6 +5,7 @@
 #include "auth/secret_box.hpp"
 #include "http/request_context.hpp"
 #include "net/outbound_http.hpp"
+#include "pipeline/channels.hpp"
 #include "pipeline/message_pipeline.hpp"
 #include "store/conversation_repository.hpp"
 #include "plugin/loaded_plugin.hpp"
@@ -430,6 +431,83 @@ const parley_host_api kApi = [] {
             if (s.name == n) return fail(PARLEY_ERR_CONFLICT, "subscribe: this plugin already has a subscription '" + n + "'");
         p->plugin->subscriptions.push_back({n, e, fn, committed, user});
         return static_cast<int>(PARLEY_OK);
+    };
+    api.channel_conversation = [](parley_plugin* p, const char* request_json, const char** conversation_out) {
+        if (conversation_out) *conversation_out = nullptr;
+        if (missing(p) || missing(request_json)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "channel_conversation: null argument");
+        return guard([&] {
+            JsonObject body = parseJsonObject(request_json, 32);
+            ChannelContact contact;
+            contact.channel = reqString(body, "channel", 30);
+            contact.tenant_id = reqString(body, "tenant_id", 36);
+            contact.widget_id = reqString(body, "widget_id", 36);
+            contact.contact_id = reqString(body, "contact_id", 100);
+            contact.visitor_info = optObject(body, "visitor_info").value_or(jsonObject());
+            contact.context = optObject(body, "context").value_or(jsonObject());
+            ChannelConversation opened = openChannelConversation(appOf(p), contact);
+            JsonObject out = jsonObject();
+            out->set("conversation", opened.conversation.toJson());
+            out->set("created", opened.created);
+            t_scratch = toJson(out);
+            if (conversation_out) *conversation_out = t_scratch.c_str();
+            return static_cast<int>(PARLEY_OK);
+        });
+    };
+    api.post_inbound = [](parley_plugin* p, const char* conversation_id, const char* message_json, const char** result_out) {
+        if (result_out) *result_out = nullptr;
+        if (missing(p) || missing(conversation_id) || missing(message_json))
+            return fail(PARLEY_ERR_INVALID_ARGUMENT, "post_inbound: null argument");
+        return guard([&] {
+            std::string id = conversation_id;
+            if (!isUuid(id)) return fail(PARLEY_ERR_NOT_FOUND, "no conversation '" + id + "'");
+            auto conversation =
+                appOf(p).db->read([&](soci::session& sql) { return ConversationRepository(sql).find(id); });
+            if (!conversation) return fail(PARLEY_ERR_NOT_FOUND, "no conversation '" + id + "'");
+            if (conversation->status == "closed") return fail(PARLEY_ERR_CONFLICT, "conversation '" + id + "' is closed");
+            JsonObject body = parseJsonObject(message_json, 32);
+            NewMessage m;
+            m.sender_type = "visitor";
+            m.type = optString(body, "type", 20).value_or("text");
+            if (m.type.empty() || m.type.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+                return fail(PARLEY_ERR_INVALID_ARGUMENT, "post_inbound: type must be 1 to 20 of [a-z_]");
+            m.text = optString(body, "text", 4000).value_or("");
+            m.payload = optObject(body, "payload").value_or(jsonObject());
+            if (toJson(m.payload).size() > 32768) return fail(PARLEY_ERR_INVALID_ARGUMENT, "post_inbound: payload is over 32 KiB");
+            m.client_message_id = optString(body, "client_message_id", 200).value_or("");
+            Posted posted;
+            try {
+                posted = appOf(p).pipeline->postFromVisitor(*conversation, std::move(m));
+            } catch (const ApiError& e) {
+                if (e.status() == 422) return fail(PARLEY_ERR_DENIED, e.what());
+                throw;
+            }
+            JsonObject out = jsonObject();
+            out->set("message", posted.message.toJson());
+            out->set("duplicate", posted.duplicate);
+            t_scratch = toJson(out);
+            if (result_out) *result_out = t_scratch.c_str();
+            return static_cast<int>(PARLEY_OK);
+        });
+    };
+    api.message_status = [](parley_plugin* p, const char* message_id, const char* status_json, const char** message_out) {
+        if (message_out) *message_out = nullptr;
+        if (missing(p) || missing(message_id) || missing(status_json))
+            return fail(PARLEY_ERR_INVALID_ARGUMENT, "message_status: null argument");
+        if (t_transaction) return fail(PARLEY_ERR_DENIED, "message_status opens its own transaction: call it outside one");
+        return guard([&] {
+            JsonObject body = parseJsonObject(status_json, 16);
+            std::string status = reqString(body, "status", 20);
+            long long at = optInt(body, "at", 0, 1LL << 52).value_or(nowMs());
+            DeliveryUpdate update = applyDeliveryStatus(appOf(p), message_id, status, at,
+                                                        optString(body, "external_id", 200).value_or(""),
+                                                        optObject(body, "error").value_or(nullptr));
+            JsonObject out = jsonObject();
+            out->set("message", update.message.toJson());
+            out->set("changed", update.changed);
+            t_scratch = toJson(out);
+            if (message_out) *message_out = t_scratch.c_str();
+            return static_cast<int>(PARLEY_OK);
+        });
     };
     return api;
 }();

@@ -315,6 +315,17 @@ void Hub::conversationChanged(const std::string& conversation_id) {
     queueChanged(c->tenant_id);
 }
 
+void Hub::messageStatusChanged(const std::string& tenant_id, const Message& m) {
+    if (!started_) return;
+    JsonObject frame = jsonObject();
+    frame->set("type", std::string("message_status"));
+    frame->set("conversation_id", m.conversation_id);
+    frame->set("message_id", m.id);
+    frame->set("seq", static_cast<Poco::Int64>(m.seq));
+    frame->set("delivery", m.payload && m.payload->getObject("delivery") ? m.payload->getObject("delivery") : jsonObject());
+    fanOut(tenant_id, m.conversation_id, "agents", toJson(frame), true);
+}
+
 void Hub::presenceChanged(const std::string& tenant_id, const std::string& user_id, const std::string& name,
                           const std::string& status) {
     if (!started_) return;

@@ -84,6 +84,9 @@ public:
     // sockets, or one conversation's. Returns how many sockets on this node got it; other nodes hear it too.
     int deliverCommand(const std::string& widget_id, const std::string& visitor_id,
                        const std::string& conversation_id, const std::string& frame);
+    // A channel reported a delivery status for an outbound message: agents of the tenant get
+    // {"type":"message_status","conversation_id","message_id","seq","delivery":{...}}.
+    void messageStatusChanged(const std::string& tenant_id, const Message& message);
 
     std::size_t connections() const;
     bool clustered() const;

@@ -21,8 +21,9 @@ extern "C" {
 
 /* ABI major: a plugin built for another major is refused. Since 1.0. */
 #define PARLEY_ABI_MAJOR 1
-/* ABI minor: the host loads plugins whose minor is at most its own. Since 1.0 (1.1 added subscribe). */
-#define PARLEY_ABI_MINOR 1
+/* ABI minor: the host loads plugins whose minor is at most its own. Since 1.0 (1.1 added subscribe; 1.2 the
+ * channel functions channel_conversation, post_inbound and message_status). */
+#define PARLEY_ABI_MINOR 2
 
 /* Status codes returned by every host and plugin function. Since 1.0. */
 typedef enum parley_status {
@@ -246,6 +247,44 @@ typedef struct parley_host_api {
      * parley_plugin_load. */
     int (*subscribe)(parley_plugin* plugin, const char* name, const char* events, parley_event_fn fn,
                      parley_committed_fn committed, void* user_data);
+
+    /* Since 1.2. Channel plugins (WhatsApp, ...): opens, or finds, the open conversation of an outside contact.
+     * `request_json` is {"channel": "whatsapp" ([a-z0-9_], the plugin's own id or one it serves),
+     * "tenant_id": ..., "widget_id": ... (a widget of that tenant: its bot and settings apply),
+     * "contact_id": ... (the contact's id on the channel, e.g. a WhatsApp wa_id; stored as visitor_id, at most
+     * 100 bytes), "visitor_info": {...} (optional: name, phone, ...; at most 8 KiB), "context": {...}
+     * (optional, at most 16 KiB: attribution such as {"utm": {...}, "referral": {...}})}. The conversation not
+     * closed with that widget, channel and contact is returned; when there is none, one is created (status
+     * "bot") with its conversation.started outbox event. Racing calls for one contact get one conversation.
+     * `conversation_out` (may be NULL) receives {"conversation": {...}, "created": true|false}.
+     * PARLEY_ERR_NOT_FOUND when the widget is not the tenant's. */
+    int (*channel_conversation)(parley_plugin* plugin, const char* request_json, const char** conversation_out);
+
+    /* Since 1.2. Posts a message a contact sent on a channel into their conversation, through the same road as
+     * the web widget's visitor messages: screened by message.inbound hooks, committed with its message.created
+     * outbox event, answered by bots afterwards, pushed live to the inbox. `message_json` is {"type": "text"
+     * ([a-z_], at most 20 bytes: text, image, location, quick_reply, ...), "text": "..." (at most 4000 bytes;
+     * may be "" for non-text types), "payload": {...} (optional, at most 32 KiB), "client_message_id": "..."
+     * (optional, at most 200 bytes: the channel's message id; a repeat, even a concurrent one, returns the
+     * first result and stores nothing)}. `result_out` (may be NULL) receives {"message": {...}, "duplicate":
+     * true|false}. PARLEY_ERR_DENIED when a hook rejected it (nothing stored; last_error has the reason),
+     * PARLEY_ERR_NOT_FOUND for an unknown conversation, PARLEY_ERR_CONFLICT for a closed one. Runs hooks: do
+     * not call it from inside a hook or a subscription callback. */
+    int (*post_inbound)(parley_plugin* plugin, const char* conversation_id, const char* message_json,
+                        const char** result_out);
+
+    /* Since 1.2. Records the delivery status of an outbound message a channel carried. `status_json` is
+     * {"status": "queued" | "accepted" | "sent" | "delivered" | "read" | "failed", "at": <ms> (optional, default
+     * now), "external_id": "..." (optional: the channel's id for the message), "error": {...} (optional, for
+     * failed)}. The message's payload.delivery becomes {"status", "<status>_at" for each status seen,
+     * "external_id", "error"}: statuses only move forward (queued < accepted < sent < delivered < read), so
+     * late or repeated ones record their time but never move it back; "failed" wins over everything before
+     * "delivered". When the status changed, a message.status outbox event is committed with it and agents
+     * watching the tenant receive {"type": "message_status", ...} live (docs/http-api.md#realtime).
+     * `message_out` (may be NULL) receives {"message": {...}, "changed": true|false}. PARLEY_ERR_NOT_FOUND for
+     * an unknown message. Opens its own write transaction: not from inside a subscription callback. */
+    int (*message_status)(parley_plugin* plugin, const char* message_id, const char* status_json,
+                          const char** message_out);
 } parley_host_api;
 
 /* The entry point every plugin exports. Register hooks and routes here and return PARLEY_OK; any other

@@ -276,6 +276,34 @@ public:
                               &Plugin::committedTrampoline, holder));
     }
 
+    // Channel plugins (ABI 1.2). Opens or finds the open conversation of an outside contact: `request_json` is
+    // {"channel", "tenant_id", "widget_id", "contact_id", "visitor_info", "context"}; returns
+    // {"conversation": {...}, "created": bool}. Throws parley::Error (PARLEY_ERR_NOT_FOUND for a widget not
+    // the tenant's, PARLEY_ERR_UNAVAILABLE on a host older than 1.2).
+    std::string channelConversation(const std::string& request_json) const {
+        requireMinor(2, offsetof(parley_host_api, channel_conversation) + sizeof(api_->channel_conversation));
+        const char* out = nullptr;
+        check(api_->channel_conversation(self_, request_json.c_str(), &out));
+        return out ? out : "";
+    }
+    // Posts a contact's message ({"type", "text", "payload", "client_message_id"}) through the pipeline (screen,
+    // commit, bots, inbox); returns {"message": {...}, "duplicate": bool}. Throws parley::Error
+    // (PARLEY_ERR_DENIED when a hook rejected it, PARLEY_ERR_CONFLICT for a closed conversation).
+    std::string postInbound(const std::string& conversation_id, const std::string& message_json) const {
+        requireMinor(2, offsetof(parley_host_api, post_inbound) + sizeof(api_->post_inbound));
+        const char* out = nullptr;
+        check(api_->post_inbound(self_, conversation_id.c_str(), message_json.c_str(), &out));
+        return out ? out : "";
+    }
+    // Records an outbound message's delivery status ({"status", "at", "external_id", "error"}); returns
+    // {"message": {...}, "changed": bool}. Not from inside a subscription callback or transaction.
+    std::string messageStatus(const std::string& message_id, const std::string& status_json) const {
+        requireMinor(2, offsetof(parley_host_api, message_status) + sizeof(api_->message_status));
+        const char* out = nullptr;
+        check(api_->message_status(self_, message_id.c_str(), status_json.c_str(), &out));
+        return out ? out : "";
+    }
+
     // Exposes `fn` to Lua rules as parley.<name> ("kb.search"). Call from the load function.
     void luaFunction(const std::string& name, LuaFunction fn) {
         auto* holder = keep(std::make_unique<LuaFunction>(std::move(fn)));
@@ -313,6 +341,11 @@ private:
 
     void check(int status) const {
         if (status != PARLEY_OK) throw Error(status, api_->last_error());
+    }
+    // Refuses a call the host's table does not have (an older host).
+    void requireMinor(uint32_t minor, size_t end_of_entry) const {
+        if (api_->abi_minor < minor || api_->size < end_of_entry)
+            throw Error(PARLEY_ERR_UNAVAILABLE, "this host does not offer this function (needs ABI 1." + std::to_string(minor) + ")");
     }
 
     // Callbacks stay alive for the process's life: the host never unloads a plugin.

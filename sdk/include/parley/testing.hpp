@@ -180,6 +180,31 @@ public:
             of(p).subscriptions_.push_back({name, events, fn, committed, user});
             return static_cast<int>(PARLEY_OK);
         };
+        api_.channel_conversation = [](parley_plugin* p, const char* request, const char** out) {
+            FakeHost& h = of(p);
+            std::string key = request ? request : "";
+            h.channel_requests.push_back(key);
+            // One conversation per request text is enough for wiring tests; ids are stable per contact text.
+            auto it = h.channel_conversations_.find(key);
+            bool created = it == h.channel_conversations_.end();
+            if (created) it = h.channel_conversations_.emplace(key, "00000000-0000-4000-9000-" + pad12(h.channel_conversations_.size() + 1)).first;
+            scratch() = "{\"conversation\":{\"id\":\"" + it->second + "\",\"status\":\"bot\"},\"created\":" +
+                        (created ? "true" : "false") + "}";
+            if (out) *out = scratch().c_str();
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.post_inbound = [](parley_plugin* p, const char* conversation, const char* json, const char** out) {
+            of(p).inbound.emplace_back(conversation, json);
+            scratch() = std::string("{\"message\":") + json + ",\"duplicate\":false}";
+            if (out) *out = scratch().c_str();
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.message_status = [](parley_plugin* p, const char* message, const char* json, const char** out) {
+            of(p).statuses.emplace_back(message, json);
+            scratch() = std::string("{\"message\":{\"id\":\"") + message + "\"},\"changed\":true}";
+            if (out) *out = scratch().c_str();
+            return static_cast<int>(PARLEY_OK);
+        };
         api_.lua_return = [](parley_lua_call* call, const char* json) {
             call->result = json;
             return static_cast<int>(PARLEY_OK);
@@ -321,6 +346,11 @@ public:
     std::vector<std::string> logs;
     std::map<std::string, double> counters;
     std::vector<std::pair<std::string, std::string>> posted;  // post_message calls: conversation id, message JSON
+    // ABI 1.2 channel calls: channel_conversation request texts (each distinct text is one conversation),
+    // post_inbound (conversation id, message JSON) and message_status (message id, status JSON).
+    std::vector<std::string> channel_requests;
+    std::vector<std::pair<std::string, std::string>> inbound;
+    std::vector<std::pair<std::string, std::string>> statuses;
 
 private:
     struct Hook {
@@ -395,6 +425,7 @@ private:
         return std::string(s.size() < 12 ? 12 - s.size() : 0, '0') + s;
     }
     std::vector<Subscription> subscriptions_;
+    std::map<std::string, std::string> channel_conversations_;
     long long published_ = 0;
     std::map<std::string, Job> jobs_;
     std::map<std::string, Lua> lua_;

@@ -1,0 +1,50 @@
+// Sending: a durable queue (whatsapp_sends) drained by one thread per node through the Graph API, at each
+// number's pace, with back-off on rate limits and 5xx, no retry on permanent errors, and error 190 holding the
+// number's sends (and stopping its broadcasts) until the token is replaced.
+#pragma once
+
+#include "ingest.hpp"
+#include "numbers.hpp"
+#include "rate_limit.hpp"
+#include "settings.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace parley::whatsapp {
+
+class Sender {
+public:
+    Sender(Db db, Numbers& numbers, Ingest& ingest, const Settings& settings)
+        : db_(db), numbers_(numbers), ingest_(ingest), settings_(settings), pace_(settings.send_rate_per_second) {}
+    ~Sender() { stop(); }
+
+    // The outbound subscription's callback (inside the host's transaction): queues agent and bot messages of
+    // WhatsApp conversations. Idempotent: an event delivered twice queues once.
+    void onMessageCreated(const std::string& event_json);
+
+    void start();
+    void stop();
+    void wake();
+
+private:
+    void run();
+    void recoverInterrupted();
+    bool sendOne(const std::string& id);  // false when another node took it
+    void finish(const Object::Ptr& send, const std::string& status, const std::string& error_json, const std::string& wamid);
+    std::string buildBody(const Object::Ptr& send, const Number& number, std::string& why_not);
+
+    Db db_;
+    Numbers& numbers_;
+    Ingest& ingest_;
+    const Settings& settings_;
+    SendPace pace_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false, woken_ = false;
+    std::thread worker_;
+};
+
+}  // namespace parley::whatsapp
