@@ -13,6 +13,7 @@ const SECTIONS = [
   { id: 'canned', label: 'Canned responses', module: './sections/canned.js' },
   { id: 'knowledge-base', label: 'Knowledge base', module: './sections/knowledge_base.js', plugin: 'knowledge_base' },
   { id: 'webhooks', label: 'Webhooks', module: './sections/webhooks.js', plugin: 'crm_webhooks', noAgents: true },
+  { id: 'whatsapp', label: 'WhatsApp', module: './sections/whatsapp.js', plugin: 'whatsapp', noAgents: true },
   { id: 'users', label: 'Users and roles', module: './sections/users.js', noAgents: true },
   { id: 'audit', label: 'Audit log', module: './sections/audit.js', noAgents: true },
   { id: 'plugins', label: 'Plugins and rules', module: './sections/plugins.js' },
