@@ -69,6 +69,7 @@ test('a client admin connects a number: verify token once, secrets masked, healt
   const text = await page.locator('#content').textContent();
   for (const secret of [verify, SECRET, TOKEN]) assert.ok(!text.includes(secret), 'a secret is on the page after the reload');
   assert.equal(await page.locator('.secret-box').count(), 0);
+  assert.doesNotMatch(text, /\bnull\b|undefined|\[object/);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -133,6 +134,7 @@ test('broadcast CSV: bad rows are rejected by row; a failing send shows its erro
   await recipient.waitFor({ timeout: 20000 });
   assert.notEqual((await recipient.locator('td').nth(3).textContent()).trim(), '—');
   assert.match(await page.locator('.broadcast-progress').textContent(), /0 of 1 sent .*, 0 waiting, 1 failed/);
+  assert.doesNotMatch(await page.locator('#content').textContent(), /\bnull\b|undefined|\[object/);
   await page.close();
 });
 

@@ -33,6 +33,11 @@ async function sendKeepingDetails(ctx, method, path, body) {
   throw err;
 }
 
+// el.append without the nulls and falses of controls a role does not get (append(null) would add "null").
+function append(el, ...nodes) {
+  el.append(...nodes.filter((n) => n !== null && n !== undefined && n !== false));
+}
+
 // Runs fn for a button; errors go to `target` (or the page alert), session errors are handled by ctx.fail.
 function act(ctx, button, fn, target) {
   return withBusy(button, async () => {
@@ -70,7 +75,7 @@ export async function render(ctx, el, arg = '') {
     await render(ctx, el);
   };
   const widgetName = (wid) => (widgets.find((w) => w.id === wid) || { name: wid }).name;
-  el.append(...heading('WhatsApp', 'Your WhatsApp Business numbers as a channel: the same conversations, bots and agents as the widget.'),
+  append(el, ...heading('WhatsApp', 'Your WhatsApp Business numbers as a channel: the same conversations, bots and agents as the widget.'),
     readOnlyNote(ctx), numbersPart(ctx, numbers, widgets, widgetName, reload, (node) => el.querySelector('h1').after(node)), windowNote(numbers),
     flowsPart(ctx, flows, widgets, widgetName, reload), broadcastsPart(ctx, broadcasts, numbers));
 }
@@ -390,7 +395,7 @@ async function renderBroadcast(ctx, el, id) {
   const actions = h('div', { className: 'actions' });
   const error = h('p', { className: 'form-error', role: 'alert', hidden: true });
   const recipients = h('div');
-  el.append(h('p', {}, h('a', { href: '#/whatsapp' }, '← WhatsApp')), title, readOnlyNote(ctx), facts, bar, actions, error);
+  append(el, h('p', {}, h('a', { href: '#/whatsapp' }, '← WhatsApp')), title, readOnlyNote(ctx), facts, bar, actions, error);
   if (created) {
     el.append(h('h2', {}, 'Rows not accepted'), h('p', {}, `${created.accepted} recipients accepted.`), rejectedTable(created.rejected));
   }
@@ -441,7 +446,8 @@ function errorText(error) {
   if (!error) return '—';
   try {
     const e = typeof error === 'string' ? JSON.parse(error) : error;
-    return [e.code && `code ${e.code}`, e.message || e.reason].filter(Boolean).join(': ') || String(error);
+    const text = e.message || e.reason || e.title || '';
+    return (text + (e.code !== undefined && e.code !== '' ? ` (${e.code})` : '')).trim() || String(error);
   } catch {
     return String(error);
   }
