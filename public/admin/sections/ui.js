@@ -32,6 +32,7 @@ export function formMessages() {
 
 export const lines = (text) => text.split(/\n|,/).map((s) => s.trim()).filter(Boolean);
 
+// An empty fragment for writers (never null: Element.append(null) would print "null").
 export function readOnlyNote(ctx) {
-  return ctx.canWrite ? null : h('p', { className: 'hint read-only-note' }, 'Your role in this tenant is read-only: you can look, not change.');
+  return ctx.canWrite ? document.createDocumentFragment() : h('p', { className: 'hint read-only-note' }, 'Your role in this tenant is read-only: you can look, not change.');
 }
