@@ -74,6 +74,8 @@ export async function startParleyd({ env = {}, config = {} } = {}) {
 export async function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.PARLEY_CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
+    // This machine's network is closed: without these Chromium keeps trying to reach Google's services.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
   });
 }
