@@ -19,7 +19,20 @@ MessagePipeline::MessagePipeline(App& app) : app_(app) {}
 MessagePipeline::~MessagePipeline() { stop(); }
 
 // What a bot needs to know about the widget it answers for: its thresholds, fallback and language.
+// What a bot needs to know about the widget it answers for: its thresholds, fallback and language. Kept for
+// widgets.config_cache_seconds (like the public config), so a message costs no widget read.
 JsonObject MessagePipeline::botSettings(const Conversation& c) const {
+    long long now = nowMs();
+    long long ttl = app_.config.widgets.config_cache_seconds * 1000LL;
+    {
+        std::lock_guard lock(settings_mutex_);
+        auto it = settings_.find(c.widget_id);
+        if (it != settings_.end() && now - it->second.first < ttl) {
+            JsonObject copy = jsonObject();  // a hook may change its payload: never hand out the cached object
+            for (const auto& name : it->second.second->getNames()) copy->set(name, it->second.second->get(name));
+            return copy;
+        }
+    }
     auto widget = app_.db->read([&](soci::session& sql) { return WidgetRepository(sql).find(c.tenant_id, c.widget_id); });
     JsonObject features = widget && widget->config ? widget->config->getObject("features") : nullptr;
     JsonObject localization = widget && widget->config ? widget->config->getObject("localization") : nullptr;
@@ -30,6 +43,11 @@ JsonObject MessagePipeline::botSettings(const Conversation& c) const {
     out->set("bot_suggestion_threshold", features ? features->optValue<double>("bot_suggestion_threshold", 0.35) : 0.35);
     out->set("bot_fallback", features ? features->optValue<std::string>("bot_fallback", "handoff") : "handoff");
     out->set("default_language", localization ? localization->optValue<std::string>("default_language", "en") : "en");
+    std::lock_guard lock(settings_mutex_);
+    if (settings_.size() > 10000) settings_.clear();  // bounded: widgets are few, but never grow without end
+    JsonObject cached = jsonObject();
+    for (const auto& name : out->getNames()) cached->set(name, out->get(name));
+    settings_[c.widget_id] = {now, cached};
     return out;
 }
 

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace parley::core {
@@ -70,6 +71,8 @@ private:
     std::deque<Work> queue_;
     bool stopping_ = false;
     std::thread worker_;
+    mutable std::mutex settings_mutex_;
+    mutable std::unordered_map<std::string, std::pair<long long, JsonObject>> settings_;  // widget id -> (when, settings)
 };
 
 }  // namespace parley::core
