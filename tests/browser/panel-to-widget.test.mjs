@@ -64,6 +64,9 @@ test('a colour and welcome message edited and saved in the panel reach the embed
   await signIn(admin, server.url + '/admin/', 'boss@example.com');
   await admin.getByRole('link', { name: 'Bakery site' }).click();
   await admin.getByRole('heading', { name: 'Widget “Bakery site”' }).waitFor();
+  // No absent value printed as text (Element.append(null) writes "null").
+  assert.equal(await admin.evaluate(() => [...document.querySelectorAll('#content, #content *')].flatMap((e) => [...e.childNodes])
+    .filter((n) => n.nodeType == 3 && /^(null|undefined)$/.test(n.data.trim())).length), 0);
   const preview = () => admin.frames().find((f) => f.url().includes('/admin/preview.html'));
   await admin.waitForFunction(() => document.querySelector('iframe.preview-frame')?.contentDocument?.querySelector('parley-chat'));
   await admin.getByLabel('Primary colour', { exact: true }).fill('#ff5500');
