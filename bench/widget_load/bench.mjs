@@ -72,6 +72,8 @@ async function oneRun(browser, url) {
 }
 
 process.env.PARLEY_PUBLIC_RATE_LIMIT = '0';
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadAtStart = load();
 const server = await startWidgetServer();
 const host = await startHostSite();
 host.pages['/'] = PAGE(server);
@@ -91,8 +93,8 @@ try {
   const kb = (n) => (n / 1024).toFixed(1) + ' KiB';
   const ms = (x) => x.toFixed(0) + ' ms';
   const version = browser.version();
-  console.log(`\nWidget load; chromium ${version}; ${RUNS} runs; ${cpus().length} CPUs; load average ` +
-    `${loadavg().map((x) => x.toFixed(2)).join(' ')} (1, 5, 15 min) at the end; ${new Date().toISOString().slice(0, 16)}Z\n`);
+  console.log(`\nWidget load; chromium ${version}; ${RUNS} runs; ${cpus().length} CPUs (shared); load average (1, 5, 15 min) ` +
+    `${loadAtStart} at the start, ${load()} at the end; ${new Date().toISOString().slice(0, 16)}Z\n`);
   console.log('| file | raw | as served (' + sizes[0].enc + ') | gzip -9 |\n|---|---:|---:|---:|');
   for (const s of sizes) console.log(`| ${s.file} | ${kb(s.raw)} | ${kb(s.wire)} | ${kb(s.gz9)} |`);
   const total = sizes.reduce((a, s) => a + s.wire, 0);
