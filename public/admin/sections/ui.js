@@ -2,8 +2,9 @@
 // roles that may write (a client_user or agent gets none: the server refuses their writes anyway).
 import { h, nextId } from '../../common/dom.js';
 
+// The section's h1 and optional intro, to spread into append() (which would print a null or undefined as text).
 export function heading(title, intro) {
-  return [h('h1', { tabIndex: -1 }, title), intro && h('p', { className: 'intro' }, intro)];
+  return [h('h1', { tabIndex: -1 }, title), intro ? h('p', { className: 'intro' }, intro) : ''];
 }
 
 // A button marked data-write, or null when the role cannot write.
