@@ -43,7 +43,7 @@ BOOST_AUTO_TEST_CASE(missing_optional_file_gives_documented_defaults) {
     BOOST_TEST(c.server.max_json_depth == 32);
     BOOST_TEST(c.server.trust_proxy == false);
     BOOST_TEST(c.database.url == "sqlite:data/parley.db");
-    BOOST_TEST(c.database.pool_size == 8);
+    BOOST_TEST(c.database.pool_size == 20);
     BOOST_TEST(c.security.master_key.empty());
     BOOST_TEST(c.security.argon2_memory_kib == 19456);
     BOOST_TEST(c.security.min_password_length == 10);

@@ -209,8 +209,9 @@ std::vector<ConfigKey> buildKeys() {
                    "Words in a visitor message that ask for a human (case-insensitive): the chat joins the queue."),
         PARLEY_KEY(int, "realtime.threads", "PARLEY_REALTIME_THREADS", realtime.threads,
                    "Threads serving every WebSocket (epoll); the number of connections does not add threads."),
-        PARLEY_KEY(int, "realtime.workers", "", realtime.workers,
-                   "Threads running realtime frames that need the database (sends, resumes, receipts)."),
+        PARLEY_KEY(int, "realtime.workers", "PARLEY_REALTIME_WORKERS", realtime.workers,
+                   "Threads running realtime frames that touch the database; 0 picks 4 on SQLite (one writer at a time) "
+                   "and 16 on PostgreSQL (concurrent commits share their WAL flushes)."),
         PARLEY_KEY(int, "realtime.max_frame_bytes", "", realtime.max_frame_bytes,
                    "Largest WebSocket message a client may send; bigger ones close the socket with 1009."),
         PARLEY_KEY(int, "realtime.max_queued_bytes", "", realtime.max_queued_bytes,
@@ -384,7 +385,7 @@ void validateConfig(const Config& config) {
     positive("routing.default_capacity", config.routing.default_capacity);
     positive("routing.presence_timeout_seconds", config.routing.presence_timeout_seconds);
     positive("realtime.threads", config.realtime.threads);
-    positive("realtime.workers", config.realtime.workers);
+    if (config.realtime.workers < 0) throw ConfigError("config key 'realtime.workers' must be 0 (automatic) or more");
     positive("realtime.ping_interval_seconds", config.realtime.ping_interval_seconds);
     positive("realtime.idle_timeout_seconds", config.realtime.idle_timeout_seconds);
     positive("realtime.auth_timeout_seconds", config.realtime.auth_timeout_seconds);

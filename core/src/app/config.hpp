@@ -29,7 +29,7 @@ struct ServerConfig {
 
 struct DatabaseConfig {
     std::string url = "sqlite:data/parley.db";
-    int pool_size = 8;
+    int pool_size = 20;
     int busy_timeout_ms = 5000;
 };
 
@@ -88,7 +88,7 @@ struct RoutingConfig {
 // The WebSocket endpoint and its reactor (docs/http-api.md#realtime).
 struct RealtimeConfig {
     int threads = 2;                   // epoll threads; connections do not hold threads
-    int workers = 4;                   // threads that run frames needing the database (sends, resumes)
+    int workers = 0;                   // threads for frames needing the database; 0: 4 on SQLite, 16 on PostgreSQL
     int max_frame_bytes = 65536;       // a bigger message closes the socket with 1009
     int max_queued_bytes = 1048576;    // a client this far behind is cut off with 1008 "slow consumer"
     int ping_interval_seconds = 25;

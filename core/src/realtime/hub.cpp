@@ -67,7 +67,10 @@ void Hub::start() {
     options.ping_interval_ms = rc.ping_interval_seconds * 1000;
     options.idle_timeout_ms = rc.idle_timeout_seconds * 1000;
     reactor_ = std::make_unique<Reactor>(options);
-    executor_ = std::make_unique<Executor>(rc.workers);
+    // Workers wait on commits: on PostgreSQL many of them in flight share WAL flushes (group commit); SQLite has
+    // one writer at a time, so more would only queue on its lock.
+    int workers = rc.workers > 0 ? rc.workers : (app_.db->isPostgres() ? 16 : 4);
+    executor_ = std::make_unique<Executor>(workers);
     bus_ = makeBus(app_);
     reactor_->start();
     bus_->start([this](const std::string& payload) { remote(payload); });
