@@ -40,20 +40,27 @@ Database::Database(const DatabaseConfig& config) : config_(config) {
         Poco::Path parent = Poco::Path(path).parent();
         if (!parent.toString().empty()) Poco::File(parent).createDirectories();
     }
-    for (size_t i = 0; i < size; ++i) {
-        auto sql = std::make_unique<soci::session>();
-        try {
-            if (backend_ == DbBackend::sqlite)
-                sql->open(soci::sqlite3, "db=" + sqlitePath(url));
-            else
-                sql->open(soci::postgresql, postgresKeywords(url));
-            prepareSession(*sql);
-        } catch (const std::exception& e) {
-            throw ConfigError(std::string("cannot open database ") + backendName() + ": " + e.what());
-        }
-        sessions_.push_back(std::move(sql));
-        free_.push_back(true);
+    // Connections open as they are needed, up to the pool size: a command opens one, a busy server grows to the
+    // limit. The vector never reallocates (leases index into it without the lock).
+    max_size_ = size;
+    sessions_.reserve(size);
+    free_.reserve(size);
+    openOne();  // at once: a wrong URL or password fails the start, not the first request
+}
+
+void Database::openOne() {
+    auto sql = std::make_unique<soci::session>();
+    try {
+        if (backend_ == DbBackend::sqlite)
+            sql->open(soci::sqlite3, "db=" + sqlitePath(config_.url));
+        else
+            sql->open(soci::postgresql, postgresKeywords(config_.url));
+        prepareSession(*sql);
+    } catch (const std::exception& e) {
+        throw ConfigError(std::string("cannot open database ") + backendName() + ": " + e.what());
     }
+    sessions_.push_back(std::move(sql));
+    free_.push_back(true);
 }
 
 Database::~Database() = default;
@@ -80,9 +87,20 @@ Database::Lease Database::lease() {
                 return Lease(*this, i);
             }
         }
+        if (sessions_.size() < max_size_) {
+            try {
+                openOne();
+            } catch (const ConfigError& e) {
+                throw ApiError(503, "database_unavailable", std::string("the database did not accept a new connection: ") + e.what())
+                    .withRetryAfter(1);
+            }
+            free_.back() = false;
+            in_use_++;
+            return Lease(*this, sessions_.size() - 1);
+        }
         if (available_.wait_for(lock, kLeaseTimeout) == std::cv_status::timeout)
             throw ApiError(503, "database_busy",
-                           "all " + std::to_string(free_.size()) +
+                           "all " + std::to_string(max_size_) +
                                " database connections are busy; retry shortly or raise database.pool_size")
                 .withRetryAfter(1);
     }

@@ -92,6 +92,8 @@ private:
 
     DatabaseConfig config_;
     DbBackend backend_;
+    void openOne();  // under mutex_ (or in the constructor)
+    size_t max_size_ = 1;
     std::vector<std::unique_ptr<soci::session>> sessions_;
     std::vector<bool> free_;
     std::mutex mutex_;
