@@ -99,12 +99,27 @@ Message MessagePipeline::commit(const Conversation& c, NewMessage& m, bool flagg
     return msg;
 }
 
-Posted MessagePipeline::postFromVisitor(const Conversation& c, NewMessage m) {
-    if (!m.client_message_id.empty()) {
-        auto seen = app_.db->read(
-            [&](soci::session& sql) { return ConversationRepository(sql).findByClientId(c.id, m.client_message_id); });
-        if (seen) return {*seen, true};
+// The message a client message id already stored in this conversation, if any.
+std::optional<Message> MessagePipeline::firstResult(const Conversation& c, const NewMessage& m) const {
+    if (m.client_message_id.empty()) return std::nullopt;
+    return app_.db->read(
+        [&](soci::session& sql) { return ConversationRepository(sql).findByClientId(c.id, m.client_message_id); });
+}
+
+// Commits, or, when two retries race on one client message id and the unique index kept the other, answers with
+// that one.
+Posted MessagePipeline::commitOnce(const Conversation& c, NewMessage& m, bool flagged) {
+    try {
+        return {commit(c, m, flagged), false};
+    } catch (const soci::soci_error&) {
+        auto seen = firstResult(c, m);
+        if (!seen) throw;
+        return {*seen, true};
     }
+}
+
+Posted MessagePipeline::postFromVisitor(const Conversation& c, NewMessage m) {
+    if (auto seen = firstResult(c, m)) return {*seen, true};
     Event event;
     event.name = "message.inbound";
     event.payload = eventPayload(c, m);
@@ -119,17 +134,9 @@ Posted MessagePipeline::postFromVisitor(const Conversation& c, NewMessage m) {
         if (a->optValue<std::string>("type", "") == "flag") flagged = true;
         else actions.push_back(a);
     }
-    Message stored;
-    try {
-        stored = commit(c, m, flagged);
-    } catch (const soci::soci_error&) {
-        // Two retries racing on one client message id: the unique index kept one; answer with it.
-        if (m.client_message_id.empty()) throw;
-        auto seen = app_.db->read(
-            [&](soci::session& sql) { return ConversationRepository(sql).findByClientId(c.id, m.client_message_id); });
-        if (!seen) throw;
-        return {*seen, true};
-    }
+    Posted posted = commitOnce(c, m, flagged);
+    if (posted.duplicate) return posted;
+    const Message& stored = posted.message;
     if (!flagged && c.status == "bot" && asksForHuman(m)) {
         JsonObject handoff = jsonObject();
         handoff->set("type", std::string("handoff"));
@@ -141,27 +148,16 @@ Posted MessagePipeline::postFromVisitor(const Conversation& c, NewMessage m) {
         queue_.push_back({c.id, std::move(actions), stored.toJson()});
         wake_.notify_one();
     }
-    return {stored, false};
+    return posted;
 }
 
 Message MessagePipeline::postFromBot(const Conversation& c, NewMessage m) { return commit(c, m, false); }
 
 Posted MessagePipeline::postFromAgent(const Conversation& c, NewMessage m) {
-    if (!m.client_message_id.empty()) {
-        auto seen = app_.db->read(
-            [&](soci::session& sql) { return ConversationRepository(sql).findByClientId(c.id, m.client_message_id); });
-        if (seen) return {*seen, true};
-    }
-    Message stored;
-    try {
-        stored = commit(c, m, false);
-    } catch (const soci::soci_error&) {
-        if (m.client_message_id.empty()) throw;
-        auto seen = app_.db->read(
-            [&](soci::session& sql) { return ConversationRepository(sql).findByClientId(c.id, m.client_message_id); });
-        if (!seen) throw;
-        return {*seen, true};
-    }
+    if (auto seen = firstResult(c, m)) return {*seen, true};
+    Posted posted = commitOnce(c, m, false);
+    if (posted.duplicate) return posted;
+    const Message& stored = posted.message;
     if (m.sender_type == "agent" && !c.first_response_at) {
         long long now = stored.created_at;
         app_.db->write([&](soci::session& sql) {
@@ -169,7 +165,7 @@ Posted MessagePipeline::postFromAgent(const Conversation& c, NewMessage m) {
                 soci::use(now), soci::use(c.id);
         });
     }
-    return {stored, false};
+    return posted;
 }
 
 bool MessagePipeline::asksForHuman(const NewMessage& m) const {

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -60,6 +61,8 @@ private:
         JsonObject message;  // the visitor message that asked for them
     };
     Message commit(const Conversation& conversation, NewMessage& message, bool flagged);
+    Posted commitOnce(const Conversation& conversation, NewMessage& message, bool flagged);
+    std::optional<Message> firstResult(const Conversation& conversation, const NewMessage& message) const;
     void respond(const Work& work);
     JsonObject eventPayload(const Conversation& conversation, const NewMessage& message) const;
     JsonObject botSettings(const Conversation& conversation) const;
