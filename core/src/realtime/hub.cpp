@@ -416,16 +416,20 @@ int Hub::deliverCommand(const std::string& widget_id, const std::string& visitor
     return here;
 }
 
-// Commands that waited for this visitor (or conversation): sent once, then forgotten.
+// Commands that waited for this visitor (or conversation): sent once, then forgotten. A read first: most hellos
+// find none, and must not take the write lock.
 void Hub::sendPendingCommands(const ConnectionPtr& c, Session& s) {
     std::vector<std::pair<std::string, std::string>> pending;
     long long now = nowMs();
-    app_.db->write([&](soci::session& sql) {
+    app_.db->read([&](soci::session& sql) {
         soci::rowset<soci::row> rows =
             (sql.prepare << "SELECT id, frame FROM pending_commands WHERE widget_id = :w AND expires_at > :n AND "
                             "(visitor_id = :v OR (conversation_id <> '' AND conversation_id = :c)) ORDER BY expires_at",
              soci::use(s.admission.widget_id), soci::use(now), soci::use(s.visitor_id), soci::use(s.conversation_id));
         for (const auto& r : rows) pending.emplace_back(rowText(r, 0), rowText(r, 1));
+    });
+    if (pending.empty()) return;
+    app_.db->write([&](soci::session& sql) {
         for (const auto& [id, _] : pending) sql << "DELETE FROM pending_commands WHERE id = :id", soci::use(id);
         sql << "DELETE FROM pending_commands WHERE expires_at <= :n", soci::use(now);
     });
