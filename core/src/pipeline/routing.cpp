@@ -14,10 +14,13 @@
 
 namespace parley::core {
 
+bool AgentState::serves(const std::string& department) const {
+    return department.empty() || departments.empty() ||
+           std::find(departments.begin(), departments.end(), department) != departments.end();
+}
+
 bool AgentState::canTake(const std::string& department) const {
-    if (status != "online" || active >= capacity) return false;
-    if (department.empty() || departments.empty()) return true;
-    return std::find(departments.begin(), departments.end(), department) != departments.end();
+    return status == "online" && active < capacity && serves(department);
 }
 
 JsonObject AgentState::toJson() const {
@@ -96,13 +99,8 @@ std::vector<AgentState> Routing::agents(const std::string& tenant_id) {
 }
 
 bool Routing::agentsOnline(const std::string& tenant_id, const std::string& department, bool with_room) {
-    for (const auto& a : agents(tenant_id)) {
-        if (a.status != "online") continue;
-        if (with_room ? a.canTake(department)
-                      : (department.empty() || a.departments.empty() ||
-                         std::find(a.departments.begin(), a.departments.end(), department) != a.departments.end()))
-            return true;
-    }
+    for (const auto& a : agents(tenant_id))
+        if (with_room ? a.canTake(department) : a.status == "online" && a.serves(department)) return true;
     return false;
 }
 

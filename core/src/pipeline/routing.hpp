@@ -22,7 +22,8 @@ struct AgentState {
     std::vector<std::string> departments;  // empty: every department
     int active = 0;                        // conversations assigned and not closed
 
-    bool canTake(const std::string& department) const;
+    bool serves(const std::string& department) const;   // "" or no departments of their own: every one
+    bool canTake(const std::string& department) const;  // online, serves it, below capacity
     JsonObject toJson() const;
 };
 

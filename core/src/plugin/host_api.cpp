@@ -33,6 +33,14 @@ int fail(int status, const std::string& message) {
 
 App& appOf(parley_plugin* p) { return p->host->app(); }
 
+// The conversation a plugin names for a new message: NOT_FOUND for an unknown id, CONFLICT once it is closed.
+int openConversation(parley_plugin* p, const std::string& id, std::optional<Conversation>& out) {
+    if (isUuid(id)) out = appOf(p).db->read([&](soci::session& sql) { return ConversationRepository(sql).find(id); });
+    if (!out) return fail(PARLEY_ERR_NOT_FOUND, "no conversation '" + id + "'");
+    if (out->status == "closed") return fail(PARLEY_ERR_CONFLICT, "conversation '" + id + "' is closed");
+    return PARLEY_OK;
+}
+
 // Runs a host function body, mapping exceptions to status codes (nothing may unwind into the plugin).
 template <typename Body>
 int guard(Body&& body) {
@@ -363,12 +371,8 @@ const parley_host_api kApi = [] {
         if (missing(p) || missing(conversation_id) || missing(message_json))
             return fail(PARLEY_ERR_INVALID_ARGUMENT, "post_message: null argument");
         return guard([&] {
-            std::string id = conversation_id;
-            if (!isUuid(id)) return fail(PARLEY_ERR_NOT_FOUND, "no conversation '" + id + "'");
-            auto conversation =
-                appOf(p).db->read([&](soci::session& sql) { return ConversationRepository(sql).find(id); });
-            if (!conversation) return fail(PARLEY_ERR_NOT_FOUND, "no conversation '" + id + "'");
-            if (conversation->status == "closed") return fail(PARLEY_ERR_CONFLICT, "conversation '" + id + "' is closed");
+            std::optional<Conversation> conversation;
+            if (int status = openConversation(p, conversation_id, conversation); status != PARLEY_OK) return status;
             JsonObject body = parseJsonObject(message_json, 16);
             NewMessage m;
             m.sender_type = "bot";
@@ -458,12 +462,8 @@ const parley_host_api kApi = [] {
         if (missing(p) || missing(conversation_id) || missing(message_json))
             return fail(PARLEY_ERR_INVALID_ARGUMENT, "post_inbound: null argument");
         return guard([&] {
-            std::string id = conversation_id;
-            if (!isUuid(id)) return fail(PARLEY_ERR_NOT_FOUND, "no conversation '" + id + "'");
-            auto conversation =
-                appOf(p).db->read([&](soci::session& sql) { return ConversationRepository(sql).find(id); });
-            if (!conversation) return fail(PARLEY_ERR_NOT_FOUND, "no conversation '" + id + "'");
-            if (conversation->status == "closed") return fail(PARLEY_ERR_CONFLICT, "conversation '" + id + "' is closed");
+            std::optional<Conversation> conversation;
+            if (int status = openConversation(p, conversation_id, conversation); status != PARLEY_OK) return status;
             JsonObject body = parseJsonObject(message_json, 32);
             NewMessage m;
             m.sender_type = "visitor";

@@ -1,6 +1,8 @@
 // The bot's three answers, as the core's actions (docs/events.md, "Actions").
 #include "bot.hpp"
 
+#include <parley/sdk.hpp>
+
 #include <cstdio>
 #include <map>
 
@@ -33,27 +35,7 @@ std::string stringArray(const std::vector<std::string>& items) {
 
 }  // namespace
 
-std::string jsonQuote(const std::string& text) {
-    std::string out = "\"";
-    for (unsigned char c : text) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out.push_back(static_cast<char>(c));
-                }
-        }
-    }
-    return out + "\"";
-}
+std::string jsonQuote(const std::string& text) { return parley::Response::quote(text); }
 
 const char* outcomeName(Outcome outcome) {
     switch (outcome) {
