@@ -1,6 +1,8 @@
 # Shared by the realtime benches (sourced, not run): build, free ports, a throwaway PostgreSQL, parleyd with a
 # tenant, a widget and an agent, and cleanup of everything started. Callers set `bench` (their name) first and
 # run under `set -euo pipefail` from the repository root.
+# Env for investigations: BENCH_KEEP=1 keeps the temporary directory (parleyd and PostgreSQL logs);
+# BENCH_PG_OPTIONS adds server options, e.g. "-c log_statement=all" to count statements per message.
 
 build_dir="${PARLEY_BUILD_DIR:-build}"
 parleyd="$build_dir/core/parleyd"
@@ -31,7 +33,7 @@ bench_cleanup() {
     local pid
     for pid in "${started_pids[@]}"; do stop_pid "$pid"; done
     if [ -n "$pg_data" ]; then as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m immediate -w -t 30 stop >/dev/null 2>&1 || true; fi
-    rm -rf "$bench_tmp"
+    if [ -n "${BENCH_KEEP:-}" ]; then log "kept $bench_tmp"; else rm -rf "$bench_tmp"; fi
 }
 trap bench_cleanup EXIT
 trap 'exit 130' INT
@@ -94,7 +96,7 @@ start_postgres() {
         port=$(free_port)
         if as_pg "$pg_bin/pg_ctl" -D "$bench_tmp/pg/data" -l "$bench_tmp/pg/postgres.log" -w -t 30 \
             -o "-p $port -k $bench_tmp/pg -c listen_addresses=127.0.0.1 -c max_connections=100 \
-                -c fsync=on -c synchronous_commit=on -c full_page_writes=on" start >/dev/null 2>&1; then
+                -c fsync=on -c synchronous_commit=on -c full_page_writes=on ${BENCH_PG_OPTIONS:-}" start >/dev/null 2>&1; then
             pg_data="$bench_tmp/pg/data"
             break
         fi

@@ -20,6 +20,37 @@ namespace {
 
 constexpr const char* kChannel = "parley_realtime";
 
+// Notes travel several to a NOTIFY, one per line (a note is compact JSON: it never holds a raw newline), each
+// NOTIFY under PostgreSQL's 8000-byte payload limit: one statement for a batch instead of one per message.
+constexpr std::size_t kMaxPayload = 7000;
+
+std::vector<std::string> packNotes(const std::vector<std::string>& notes) {
+    std::vector<std::string> out;
+    std::string current;
+    for (const auto& note : notes) {
+        if (!current.empty() && current.size() + 1 + note.size() > kMaxPayload) {
+            out.push_back(std::move(current));
+            current.clear();
+        }
+        if (!current.empty()) current += '\n';
+        current += note;
+    }
+    if (!current.empty()) out.push_back(std::move(current));
+    return out;
+}
+
+std::vector<std::string> unpackNotes(const std::string& packed) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= packed.size()) {
+        std::size_t end = packed.find('\n', start);
+        if (end == std::string::npos) end = packed.size();
+        if (end > start) out.push_back(packed.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+
 class LocalBus final : public Bus {
 public:
     void publish(const std::string&) override {}
@@ -83,7 +114,8 @@ private:
                 app_.db->write([&](soci::session& sql) {
                     sql << "SET LOCAL synchronous_commit = off";
                     std::string channel = kChannel;
-                    for (const auto& payload : batch) sql << "SELECT pg_notify(:c, :p)", soci::use(channel), soci::use(payload);
+                    for (const auto& packed : packNotes(batch))
+                        sql << "SELECT pg_notify(:c, :p)", soci::use(channel), soci::use(packed);
                 });
             } catch (const std::exception& e) {
                 app_.log->warning(std::string("realtime: NOTIFY failed (other nodes catch up later): ") + e.what());
@@ -136,12 +168,14 @@ private:
                 continue;
             }
             while (PGnotify* n = PQnotifies(conn)) {
-                std::string payload = n->extra ? n->extra : "";
+                std::string packed = n->extra ? n->extra : "";
                 PQfreemem(n);
-                try {
-                    receiver_(payload);
-                } catch (const std::exception& e) {
-                    app_.log->warning(std::string("realtime: notification not handled: ") + e.what());
+                for (const auto& payload : unpackNotes(packed)) {
+                    try {
+                        receiver_(payload);
+                    } catch (const std::exception& e) {
+                        app_.log->warning(std::string("realtime: notification not handled: ") + e.what());
+                    }
                 }
             }
         }

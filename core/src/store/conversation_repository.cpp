@@ -133,9 +133,7 @@ std::optional<Conversation> ConversationRepository::findInWidget(const std::stri
 }
 
 std::optional<Conversation> ConversationRepository::find(const std::string& id) {
-    soci::rowset<soci::row> rows = (sql_.prepare << std::string(kConversationColumns) + "WHERE id = :id", soci::use(id));
-    for (const auto& r : rows) return conversationFromRow(r);
-    return std::nullopt;
+    return queryOne(sql_, std::string(kConversationColumns) + "WHERE id = :id", conversationFromRow, id);
 }
 
 std::vector<Conversation> ConversationRepository::listForTenant(const std::string& tenant_id, const std::string& status,
@@ -164,9 +162,10 @@ void ConversationRepository::updateStatus(const std::string& id, const std::stri
 }
 
 void ConversationRepository::appendMessage(Message& m) {
-    sql_ << "UPDATE conversations SET last_seq = last_seq + 1, updated_at = :u WHERE id = :id", soci::use(m.created_at),
-        soci::use(m.conversation_id);
-    sql_ << "SELECT last_seq FROM conversations WHERE id = :id", soci::use(m.conversation_id), soci::into(m.seq);
+    // One statement takes the next seq (RETURNING: PostgreSQL, and SQLite since 3.35).
+    sql_ << "UPDATE conversations SET last_seq = last_seq + 1, updated_at = :u WHERE id = :id RETURNING last_seq",
+        soci::use(m.created_at), soci::use(m.conversation_id), soci::into(m.seq);
+    if (!sql_.got_data()) throw std::runtime_error("conversation " + m.conversation_id + " does not exist");
     std::string payload = toJson(m.payload);
     int flagged = m.flagged ? 1 : 0;
     soci::indicator client_ind = m.client_message_id.empty() ? soci::i_null : soci::i_ok;
@@ -179,10 +178,8 @@ void ConversationRepository::appendMessage(Message& m) {
 
 std::optional<Message> ConversationRepository::findMessage(const std::string& conversation_id,
                                                            const std::string& message_id) {
-    soci::rowset<soci::row> rows = (sql_.prepare << std::string(kMessageColumns) + "WHERE conversation_id = :c AND id = :m",
-                                    soci::use(conversation_id), soci::use(message_id));
-    for (const auto& r : rows) return messageFromRow(r);
-    return std::nullopt;
+    return queryOne(sql_, std::string(kMessageColumns) + "WHERE conversation_id = :c AND id = :m", messageFromRow,
+                    conversation_id, message_id);
 }
 
 void ConversationRepository::updateMessagePayload(const std::string& message_id, const JsonObject& payload) {
@@ -192,11 +189,8 @@ void ConversationRepository::updateMessagePayload(const std::string& message_id,
 
 std::optional<Message> ConversationRepository::findByClientId(const std::string& conversation_id,
                                                               const std::string& client_message_id) {
-    soci::rowset<soci::row> rows =
-        (sql_.prepare << std::string(kMessageColumns) + "WHERE conversation_id = :c AND client_message_id = :m",
-         soci::use(conversation_id), soci::use(client_message_id));
-    for (const auto& r : rows) return messageFromRow(r);
-    return std::nullopt;
+    return queryOne(sql_, std::string(kMessageColumns) + "WHERE conversation_id = :c AND client_message_id = :m",
+                    messageFromRow, conversation_id, client_message_id);
 }
 
 std::vector<Message> ConversationRepository::messagesAfter(const std::string& conversation_id, long long after_seq,

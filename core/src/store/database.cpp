@@ -6,8 +6,13 @@
 #include <Poco/File.h>
 #include <Poco/Path.h>
 #include <Poco/URI.h>
-#include <Poco/UUIDGenerator.h>
 
+#include <libpq-fe.h>
+#include <sys/random.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
@@ -15,6 +20,9 @@ namespace parley::core {
 namespace {
 
 constexpr auto kLeaseTimeout = std::chrono::seconds(10);
+// A PostgreSQL connection idle longer than this is pinged before it is lent (a server or proxy may have
+// dropped it quietly); a busy one is checked locally, without a round trip.
+constexpr auto kIdleCheck = std::chrono::seconds(5);
 
 std::string sqlitePath(const std::string& url) {
     std::string path = url.substr(std::string("sqlite:").size());
@@ -45,6 +53,7 @@ Database::Database(const DatabaseConfig& config) : config_(config) {
     max_size_ = size;
     sessions_.reserve(size);
     free_.reserve(size);
+    last_used_.reserve(size);
     openOne();  // at once: a wrong URL or password fails the start, not the first request
 }
 
@@ -61,6 +70,7 @@ void Database::openOne() {
     }
     sessions_.push_back(std::move(sql));
     free_.push_back(true);
+    last_used_.push_back(std::chrono::steady_clock::now());
 }
 
 Database::~Database() = default;
@@ -84,7 +94,8 @@ Database::Lease Database::lease() {
             if (free_[i]) {
                 free_[i] = false;
                 in_use_++;
-                return Lease(*this, i);
+                lock.unlock();
+                return revived(i);
             }
         }
         if (sessions_.size() < max_size_) {
@@ -96,7 +107,7 @@ Database::Lease Database::lease() {
             }
             free_.back() = false;
             in_use_++;
-            return Lease(*this, sessions_.size() - 1);
+            return Lease(*this, sessions_.size() - 1);  // just opened: nothing to check
         }
         if (available_.wait_for(lock, kLeaseTimeout) == std::cv_status::timeout)
             throw ApiError(503, "database_busy",
@@ -119,14 +130,25 @@ Database::Lease::~Lease() {
     if (db_) db_->giveBack(index_);
 }
 
-soci::session& Database::Lease::operator*() const {
-    soci::session& sql = *db_->sessions_[index_];
-    // A PostgreSQL server restart breaks pooled connections; reconnect once lazily.
-    if (db_->isPostgres() && !sql.is_connected()) {
+soci::session& Database::Lease::operator*() const { return *db_->sessions_[index_]; }
+
+// A PostgreSQL server restart breaks pooled connections: libpq marks a connection bad once a statement on it
+// failed, and a long-idle one may have been dropped without a word, so those are checked (SOCI's is_connected
+// is a round trip) and reconnected before use. One check per lease, not per statement.
+Database::Lease Database::revived(size_t index) {
+    Lease conn(*this, index);
+    if (!isPostgres()) return conn;
+    soci::session& sql = *sessions_[index];
+    auto now = std::chrono::steady_clock::now();
+    auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend());
+    bool bad = backend == nullptr || backend->conn_ == nullptr || PQstatus(backend->conn_) != CONNECTION_OK;
+    if (!bad && now - last_used_[index] > kIdleCheck) bad = !sql.is_connected();
+    if (bad) {
         sql.reconnect();
-        db_->prepareSession(sql);
+        prepareSession(sql);
     }
-    return sql;
+    last_used_[index] = now;  // only this lease's holder touches its slot
+    return conn;
 }
 
 void Database::begin(soci::session& sql, bool for_write) {
@@ -224,7 +246,39 @@ long long nowMs() {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-std::string newUuid() { return Poco::UUIDGenerator::defaultGenerator().createRandom().toString(); }
+// From the kernel's CSPRNG through a small per-thread buffer: one getrandom() per 32 ids, where Poco's
+// generator opens, reads and closes /dev/urandom under a global mutex for each one.
+std::string newUuid() {
+    thread_local unsigned char pool[512];
+    thread_local std::size_t used = sizeof pool;
+    if (used == sizeof pool) {
+        std::size_t got = 0;
+        while (got < sizeof pool) {
+            ssize_t n = ::getrandom(pool + got, sizeof pool - got, 0);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                throw std::runtime_error("getrandom failed");
+            }
+            got += static_cast<std::size_t>(n);
+        }
+        used = 0;
+    }
+    unsigned char b[16];
+    std::memcpy(b, pool + used, 16);
+    std::memset(pool + used, 0, 16);  // an id's bytes do not linger
+    used += 16;
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+    static const char* hex = "0123456789abcdef";
+    std::string out(36, '-');
+    std::size_t o = 0;
+    for (int i = 0; i < 16; ++i) {
+        if (o == 8 || o == 13 || o == 18 || o == 23) ++o;
+        out[o++] = hex[b[i] >> 4];
+        out[o++] = hex[b[i] & 0x0f];
+    }
+    return out;
+}
 
 bool isUuid(const std::string& text) {
     if (text.size() != 36) return false;

@@ -88,6 +88,7 @@ private:
     void begin(soci::session& sql, bool for_write);
     void rollbackQuietly(soci::session& sql);
     void giveBack(size_t index);
+    Lease revived(size_t index);  // the lease of a free slot, its connection checked (without the mutex)
     void prepareSession(soci::session& sql);
 
     DatabaseConfig config_;
@@ -96,6 +97,7 @@ private:
     size_t max_size_ = 1;
     std::vector<std::unique_ptr<soci::session>> sessions_;
     std::vector<bool> free_;
+    std::vector<std::chrono::steady_clock::time_point> last_used_;  // per slot, for the idle check
     std::mutex mutex_;
     std::condition_variable available_;
     std::atomic<size_t> in_use_{0};

@@ -57,17 +57,11 @@ std::string normalizeEmail(const std::string& field, const std::string& email) {
 }
 
 std::optional<User> UserRepository::find(const std::string& id) {
-    soci::rowset<soci::row> rows = (sql_.prepare << std::string(kUserColumns) + " FROM users u WHERE u.id = :id",
-                                    soci::use(id));
-    for (const auto& r : rows) return userFromRow(r);
-    return std::nullopt;
+    return queryOne(sql_, std::string(kUserColumns) + " FROM users u WHERE u.id = :id", userFromRow, id);
 }
 
 std::optional<User> UserRepository::findByEmail(const std::string& email) {
-    soci::rowset<soci::row> rows =
-        (sql_.prepare << std::string(kUserColumns) + " FROM users u WHERE u.email = :e", soci::use(email));
-    for (const auto& r : rows) return userFromRow(r);
-    return std::nullopt;
+    return queryOne(sql_, std::string(kUserColumns) + " FROM users u WHERE u.email = :e", userFromRow, email);
 }
 
 void UserRepository::insert(const User& u) {
