@@ -8,6 +8,7 @@
 #include "pipeline/routing.hpp"
 #include "realtime/hub.hpp"
 #include "store/database.hpp"
+#include "store/message_commit.hpp"
 #include "store/widget_repository.hpp"
 
 #include <Poco/String.h>
@@ -88,13 +89,9 @@ Message MessagePipeline::commit(const Conversation& c, NewMessage& m, bool flagg
     msg.origin = m.origin;
     msg.flagged = flagged;
     msg.created_at = nowMs();
-    app_.db->write([&](soci::session& sql) {
-        ConversationRepository(sql).appendMessage(msg);
-        JsonObject event = jsonObject();
-        event->set("message", msg.toJson());
-        event->set("widget_id", c.widget_id);
-        appendOutboxEvent(sql, c.tenant_id, "message.created", event);
-    });
+    JsonObject event = jsonObject();
+    event->set("widget_id", c.widget_id);
+    commitMessage(*app_.db, msg, "message.created", event);
     if (app_.realtime) app_.realtime->messageCommitted(c.tenant_id, msg);
     return msg;
 }

@@ -2,6 +2,7 @@
 #include "store/database.hpp"
 
 #include "app/errors.hpp"
+#include "store/prepared.hpp"
 
 #include <Poco/File.h>
 #include <Poco/Path.h>
@@ -52,6 +53,7 @@ Database::Database(const DatabaseConfig& config) : config_(config) {
     // limit. The vector never reallocates (leases index into it without the lock).
     max_size_ = size;
     sessions_.reserve(size);
+    prepared_.reserve(size);
     free_.reserve(size);
     last_used_.reserve(size);
     openOne();  // at once: a wrong URL or password fails the start, not the first request
@@ -68,12 +70,24 @@ void Database::openOne() {
     } catch (const std::exception& e) {
         throw ConfigError(std::string("cannot open database ") + backendName() + ": " + e.what());
     }
+    if (backend_ == DbBackend::postgresql) {
+        prepared_.push_back(std::make_unique<PreparedStatements>(*sql));
+        registerPrepared(*sql, prepared_.back().get());
+    } else {
+        prepared_.push_back(nullptr);
+    }
     sessions_.push_back(std::move(sql));
     free_.push_back(true);
     last_used_.push_back(std::chrono::steady_clock::now());
 }
 
-Database::~Database() = default;
+Database::~Database() {
+    // Statements go before their connections.
+    for (size_t i = 0; i < sessions_.size(); ++i) {
+        if (prepared_[i]) unregisterPrepared(*sessions_[i]);
+        prepared_[i].reset();
+    }
+}
 
 void Database::prepareSession(soci::session& sql) {
     if (backend_ == DbBackend::sqlite) {
@@ -144,8 +158,12 @@ Database::Lease Database::revived(size_t index) {
     bool bad = backend == nullptr || backend->conn_ == nullptr || PQstatus(backend->conn_) != CONNECTION_OK;
     if (!bad && now - last_used_[index] > kIdleCheck) bad = !sql.is_connected();
     if (bad) {
+        // Prepared statements die with the connection: forget them first (they are prepared again on use).
+        unregisterPrepared(sql);
+        prepared_[index] = std::make_unique<PreparedStatements>(sql);
         sql.reconnect();
         prepareSession(sql);
+        registerPrepared(sql, prepared_[index].get());
     }
     last_used_[index] = now;  // only this lease's holder touches its slot
     return conn;

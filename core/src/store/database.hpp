@@ -15,6 +15,8 @@
 
 namespace parley::core {
 
+class PreparedStatements;
+
 enum class DbBackend { sqlite, postgresql };
 
 // 64-bit integers as SOCI exchanges them (it knows `long long`, not `long`).
@@ -77,6 +79,13 @@ public:
         Lease conn = lease();
         return fn(*conn);
     }
+    // Runs `fn(session)` in autocommit: each statement is a transaction of its own. For a write that is one
+    // statement (saves BEGIN and COMMIT, two round trips on PostgreSQL).
+    template <typename Fn>
+    auto autocommit(Fn&& fn) {
+        Lease conn = lease();
+        return fn(*conn);
+    }
 
     // True when a trivial query succeeds within the pool timeout.
     bool ping();
@@ -97,6 +106,7 @@ private:
     size_t max_size_ = 1;
     std::vector<std::unique_ptr<soci::session>> sessions_;
     std::vector<bool> free_;
+    std::vector<std::unique_ptr<PreparedStatements>> prepared_;  // per slot (PostgreSQL), see store/prepared.hpp
     std::vector<std::chrono::steady_clock::time_point> last_used_;  // per slot, for the idle check
     std::mutex mutex_;
     std::condition_variable available_;

@@ -1,0 +1,84 @@
+// Prepared statements per pooled connection, through SOCI's statement API, and the registry that finds them.
+#include "store/prepared.hpp"
+
+#include <mutex>
+#include <unordered_map>
+
+namespace parley::core {
+
+struct PreparedStatements::Entry {
+    std::vector<std::string> values;
+    std::vector<soci::indicator> indicators;
+    soci::row row;
+    std::unique_ptr<soci::statement> statement;
+};
+
+PreparedStatements::PreparedStatements(soci::session& sql) : sql_(sql) {}
+PreparedStatements::~PreparedStatements() = default;
+
+const soci::row* PreparedStatements::run(const std::string& query, const std::vector<SqlParam>& params) {
+    auto it = entries_.find(query);
+    if (it == entries_.end() || it->second->values.size() != params.size()) {
+        auto entry = std::make_unique<Entry>();
+        entry->values.resize(params.size());
+        entry->indicators.resize(params.size(), soci::i_ok);
+        entry->statement = std::make_unique<soci::statement>(sql_);
+        for (std::size_t i = 0; i < params.size(); ++i)
+            entry->statement->exchange(soci::use(entry->values[i], entry->indicators[i]));
+        entry->statement->exchange(soci::into(entry->row));
+        entry->statement->alloc();
+        entry->statement->prepare(query);
+        entry->statement->define_and_bind();
+        it = entries_.insert_or_assign(query, std::move(entry)).first;
+    }
+    Entry& e = *it->second;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        e.values[i] = params[i].value_or("");
+        e.indicators[i] = params[i] ? soci::i_ok : soci::i_null;
+    }
+    try {
+        return e.statement->execute(true) ? &e.row : nullptr;
+    } catch (...) {
+        entries_.erase(it);
+        throw;
+    }
+}
+
+bool runOnce(soci::session& sql, const std::string& query, const std::vector<SqlParam>& params, soci::row& row) {
+    std::vector<std::string> values(params.size());
+    std::vector<soci::indicator> indicators(params.size(), soci::i_ok);
+    soci::statement statement(sql);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        values[i] = params[i].value_or("");
+        indicators[i] = params[i] ? soci::i_ok : soci::i_null;
+        statement.exchange(soci::use(values[i], indicators[i]));
+    }
+    statement.exchange(soci::into(row));
+    statement.alloc();
+    statement.prepare(query, soci::details::st_one_time_query);
+    statement.define_and_bind();
+    return statement.execute(true);
+}
+
+namespace {
+std::mutex registry_mutex;
+std::unordered_map<const soci::session*, PreparedStatements*> registry;
+}  // namespace
+
+PreparedStatements* preparedFor(soci::session& sql) {
+    std::lock_guard lock(registry_mutex);
+    auto it = registry.find(&sql);
+    return it == registry.end() ? nullptr : it->second;
+}
+
+void registerPrepared(soci::session& sql, PreparedStatements* statements) {
+    std::lock_guard lock(registry_mutex);
+    registry[&sql] = statements;
+}
+
+void unregisterPrepared(soci::session& sql) {
+    std::lock_guard lock(registry_mutex);
+    registry.erase(&sql);
+}
+
+}  // namespace parley::core

@@ -1,0 +1,46 @@
+// Statements prepared once per pooled PostgreSQL connection and kept while it lives.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parley::core {
+
+// A parameter as it is sent: text, or NULL. PostgreSQL converts text to the column's type (or the CAST's).
+using SqlParam = std::optional<std::string>;
+
+// The prepared statements of one connection. PostgreSQL parses and plans a one-time statement at every
+// execution; on the message path that cost as much of its CPU as running the statements, so the hot queries
+// are prepared once per connection and run again with new parameters. Used by one lease holder at a time.
+class PreparedStatements {
+public:
+    explicit PreparedStatements(soci::session& sql);
+    ~PreparedStatements();
+
+    // Runs `query` with `params` bound to its placeholders in order and fetches the first row; nullptr when no
+    // row came. The row stays valid until the next run on this connection. A statement that fails is dropped
+    // (prepared afresh next time) and the error is rethrown.
+    const soci::row* run(const std::string& query, const std::vector<SqlParam>& params);
+
+private:
+    struct Entry;
+    soci::session& sql_;
+    std::map<std::string, std::unique_ptr<Entry>> entries_;  // by query text
+};
+
+// Runs `query` once with `params` (no statement kept) and fetches the first row into `row`; false when none came.
+bool runOnce(soci::session& sql, const std::string& query, const std::vector<SqlParam>& params, soci::row& row);
+
+// The prepared statements of a pooled PostgreSQL connection, or nullptr (SQLite, or a session the pool does
+// not own): the caller then runs a one-time statement. The pool registers its sessions and forgets a
+// connection's statements when it reconnects it.
+PreparedStatements* preparedFor(soci::session& sql);
+void registerPrepared(soci::session& sql, PreparedStatements* statements);
+void unregisterPrepared(soci::session& sql);
+
+}  // namespace parley::core
