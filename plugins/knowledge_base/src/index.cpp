@@ -208,7 +208,7 @@ double entryLength(const Entry& e, const IndexOptions& o) {
 
 }  // namespace
 
-void Index::rebuild(const std::vector<Entry>& entries) {
+void Index::rebuild(const std::vector<Entry>& entries, bool train) {
     vocabulary_.clear();
     feature_keys_.clear();
     df_.clear();
@@ -225,7 +225,6 @@ void Index::rebuild(const std::vector<Entry>& entries) {
     total_length_ = 0;
     live_entries_ = 0;
     dropModel();
-    model_wanted_ = false;
     // Count document frequencies first, so every vector is weighted with the final idf.
     std::vector<std::pair<const Entry*, std::vector<Analyzed>>> live;
     for (const auto& e : entries) {
@@ -235,7 +234,7 @@ void Index::rebuild(const std::vector<Entry>& entries) {
         ++live_entries_;
     }
     for (const auto& [e, texts] : live) add(*e, texts);
-    trainModel();
+    if (train) trainModel();
 }
 
 void Index::upsert(const Entry& entry) {
@@ -473,7 +472,11 @@ void Index::dropModel() {
     if (model_.empty()) return;
     model_ = {};
     slot_class_.clear();
-    model_wanted_ = true;
+}
+
+bool Index::modelWanted() const {
+    return model_.empty() && declined_ != generation_ && live_entries_ >= 2 &&
+           static_cast<double>(live_docs_) >= options_.model.min_phrasings * static_cast<double>(live_entries_);
 }
 
 TrainingSet Index::trainingSet(std::vector<int>& class_slots) const {
@@ -511,19 +514,16 @@ bool Index::installModel(LinearModel model, const std::vector<int>& class_slots,
     if (generation != generation_) return false;
     model_ = std::move(model);
     slot_class_.assign(slots_.size(), -1);
-    if (!model_.empty())
-        for (size_t k = 0; k < class_slots.size(); ++k) slot_class_[static_cast<size_t>(class_slots[k])] = static_cast<int>(k);
-    model_wanted_ = false;
+    if (model_.empty()) declined_ = generation_;
+    for (size_t k = 0; k < class_slots.size() && !model_.empty(); ++k)
+        slot_class_[static_cast<size_t>(class_slots[k])] = static_cast<int>(k);
     return true;
 }
 
 void Index::trainModel() {
+    if (!modelWanted()) return;
     std::vector<int> class_slots;
     auto set = trainingSet(class_slots);
-    if (!worthTraining(set, options_.model)) {
-        model_wanted_ = false;
-        return;
-    }
     installModel(trainSoftmax(set, options_.model), class_slots, generation_);
 }
 

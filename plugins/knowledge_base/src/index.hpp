@@ -61,8 +61,9 @@ class Index {
 public:
     explicit Index(IndexSettings settings = {}, IndexOptions options = {});
 
-    // Replaces everything (the settings stay).
-    void rebuild(const std::vector<Entry>& entries);
+    // Replaces everything (the settings stay), and trains the classifier now when `train` and the entries have
+    // enough phrasings for one (otherwise modelWanted() tells the caller to train it, e.g. in the background).
+    void rebuild(const std::vector<Entry>& entries, bool train = true);
     // Adds or replaces one entry; disabled entries are kept out of search. Incremental: only this entry's
     // postings change (document frequencies of the others are refreshed at the next full rebuild, which
     // happens by itself once a quarter of the postings are stale).
@@ -82,8 +83,9 @@ public:
     // read with the training set); false when it came too late.
     bool installModel(LinearModel model, const std::vector<int>& class_slots, uint64_t generation);
     bool hasModel() const { return !model_.empty(); }
-    // Whether an edit dropped a classifier that should be trained again.
-    bool modelWanted() const { return model_wanted_; }
+    // Whether there is no classifier and one is worth training: enough phrasings per entry on average, and no
+    // training at this generation found it not worth it (or too costly). Cheap.
+    bool modelWanted() const;
     // Counts edits (rebuild, upsert, remove).
     uint64_t generation() const { return generation_; }
 
@@ -151,7 +153,7 @@ private:
     double total_length_ = 0;                    // BM25F lengths of the live entries
     LinearModel model_;                          // the classifier, over feature ids, classes are entries
     std::vector<int> slot_class_;                // entry slot -> its class in model_ (-1: none)
-    bool model_wanted_ = false;
+    uint64_t declined_ = UINT64_MAX;             // the generation at which training found no model worth it
     uint64_t generation_ = 0;
 };
 
