@@ -75,7 +75,7 @@ void setOption(IndexOptions& o, const std::string& assignment) {
         {"calib_model_coverage", &o.calib_model_coverage},
         {"calib_model_probability", &o.calib_model_probability}, {"calib_model_bias", &o.calib_model_bias},
         {"model_min_phrasings", &o.model.min_phrasings}, {"model_max_work", &o.model.max_work},
-        {"model_learning_rate", &o.model.learning_rate}, {"model_l2", &o.model.l2}};
+        {"model_learning_rate", &o.model.learning_rate}, {"model_dropout", &o.model.dropout}, {"model_l2", &o.model.l2}};
     auto it = fields.find(key);
     if (it != fields.end()) {
         *it->second = v;
@@ -281,7 +281,7 @@ int main(int argc, char** argv) try {
     std::printf("at threshold %.2f: in-scope accuracy %.1f %%, out-of-scope recall %.1f %%\n", threshold,
                 pct(answered_right, in_scope), pct(oos_caught, oos));
     std::printf("threshold  in-scope-accuracy  oos-recall  wrong-answers\n");
-    for (double t = 0.3; t < 0.91; t += 0.05) {
+    for (double t = 0.2; t < 0.91; t += 0.05) {
         size_t right = 0, wrong = 0, caught = 0;
         for (const auto& [c, r] : in_conf) {
             if (c >= t && r) ++right;

@@ -60,8 +60,16 @@ LinearModel trainSoftmax(const TrainingSet& set, const ModelOptions& options) {
     for (int epoch = 0; epoch < options.epochs; ++epoch) {
         for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
         float rate = static_cast<float>(options.learning_rate / (1 + epoch));
+        SparseVector kept;
         for (size_t i : order) {
-            const auto& x = xs[i];
+            const SparseVector* xp = &xs[i];
+            if (options.dropout > 0) {  // feature dropout: learn not to lean on any one word
+                kept.clear();
+                for (const auto& fv : xs[i])
+                    if (static_cast<double>(rng()) >= options.dropout * 4294967296.0) kept.push_back(fv);
+                xp = &kept;
+            }
+            const auto& x = *xp;
             std::fill(s.begin(), s.end(), 0.f);
             for (const auto& [f, v] : x) {
                 const float* row = &w[static_cast<size_t>(f) * c];
