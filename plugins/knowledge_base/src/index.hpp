@@ -37,8 +37,8 @@ struct IndexOptions {
     // With a classifier the confidence also weighs its probability for the entry (fitted the same way):
     // sigmoid(calib_model_score * score + calib_model_margin * margin * score + calib_model_coverage * coverage
     //         + calib_model_probability * probability + calib_model_bias).
-    double calib_model_score = -1.17, calib_model_margin = 5.63, calib_model_coverage = 1.07,
-           calib_model_probability = 1.83, calib_model_bias = -1.46;
+    double calib_model_score = -1.20, calib_model_margin = 5.64, calib_model_coverage = 1.08,
+           calib_model_probability = 1.84, calib_model_bias = -1.45;
     ModelOptions model;
 };
 

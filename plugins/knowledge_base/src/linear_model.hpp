@@ -28,7 +28,7 @@ struct ModelOptions {
     double l2 = 1e-6;            // weight decay per epoch (times the learning rate and the number of texts)
     double dropout = 0.3;        // share of a text's features left out at random each time it is seen
     int min_df = 2;              // a feature in fewer texts gets no weight (it would only memorize one text)
-    float prune = 0.01f;         // weights smaller than this are dropped after training
+    float prune = 0.1f;          // weights smaller than this are dropped after training (memory)
     uint32_t seed = 20261122;    // the order of the texts in each epoch: fixed, so training reproduces
 };
 
