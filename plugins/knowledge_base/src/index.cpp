@@ -1,6 +1,6 @@
-// Retrieval: three views of the same words (nearest phrasing, entry centroid, BM25F) summed from inverted
-// lists in one pass over the question's features, so a question costs the length of its postings, not the
-// size of the knowledge base.
+// Retrieval: three views of the same words (nearest phrasing, entry centroid, BM25F) and the classifier's
+// weights, summed from inverted lists in one pass over the question's features, so a question costs the length
+// of its postings, not the size of the knowledge base.
 #include "index.hpp"
 
 #include <algorithm>

@@ -1,5 +1,6 @@
 // The in-memory retrieval index of one widget's knowledge base: nearest phrasing, entry centroids and BM25F
-// over phrasings, keywords and answer, blended into a score and calibrated into a confidence in [0, 1].
+// over phrasings, keywords and answer, plus the widget's classifier when it has one, blended into a score and
+// calibrated into a confidence in [0, 1].
 #pragma once
 
 #include "entry.hpp"
