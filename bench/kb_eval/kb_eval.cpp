@@ -69,10 +69,22 @@ void setOption(IndexOptions& o, const std::string& assignment) {
         {"field_phrasing", &o.field_phrasing}, {"field_keyword", &o.field_keyword},
         {"field_answer", &o.field_answer},     {"typo_factor", &o.typo_factor},
         {"calib_score", &o.calib_score},       {"calib_margin", &o.calib_margin},
-        {"calib_coverage", &o.calib_coverage}, {"calib_bias", &o.calib_bias}};
+        {"calib_coverage", &o.calib_coverage}, {"calib_bias", &o.calib_bias},
+        {"blend_model", &o.blend_model},       {"model_char_trigrams", &o.model_char_trigrams},
+        {"calib_model_score", &o.calib_model_score}, {"calib_model_margin", &o.calib_model_margin},
+        {"calib_model_coverage", &o.calib_model_coverage},
+        {"calib_model_probability", &o.calib_model_probability}, {"calib_model_bias", &o.calib_model_bias},
+        {"model_min_phrasings", &o.model.min_phrasings}, {"model_max_work", &o.model.max_work},
+        {"model_learning_rate", &o.model.learning_rate}, {"model_dropout", &o.model.dropout}, {"model_l2", &o.model.l2}};
     auto it = fields.find(key);
-    if (it == fields.end()) throw std::runtime_error("unknown option " + key);
-    *it->second = v;
+    if (it != fields.end()) {
+        *it->second = v;
+        return;
+    }
+    if (key == "model_epochs") o.model.epochs = static_cast<int>(v);
+    else if (key == "model_min_df") o.model.min_df = static_cast<int>(v);
+    else if (key == "model_prune") o.model.prune = static_cast<float>(v);
+    else throw std::runtime_error("unknown option " + key);
 }
 
 // Plain BM25 (k1 1.2, b 0.75) over the training texts, words from ICU segmentation without stemming or stop
@@ -122,26 +134,32 @@ private:
 };
 
 struct Sample {
-    double score, margin, coverage;
+    double score, margin, coverage, probability;
     bool correct;
 };
 
-// Fits confidence = sigmoid(a*score + b*margin*score + d*coverage + c) to "the top entry is right" by
-// gradient descent (a logistic regression on three features).
-void fit(const std::vector<Sample>& samples) {
-    double a = 0, b = 0, c = 0, d = 0;
+// Fits confidence = sigmoid(a*score + b*margin*score + d*coverage + e*probability + c) to "the top entry is
+// right" by gradient descent (a logistic regression on four features; without a classifier e stays 0).
+void fit(const std::vector<Sample>& samples, bool model) {
+    double a = 0, b = 0, c = 0, d = 0, e = 0;
     for (int epoch = 0; epoch < 8000; ++epoch) {
-        double ga = 0, gb = 0, gc = 0, gd = 0;
+        double ga = 0, gb = 0, gc = 0, gd = 0, ge = 0;
         for (const auto& s : samples) {
-            double p = 1 / (1 + std::exp(-(a * s.score + b * s.margin + d * s.coverage + c)));
-            double e = p - (s.correct ? 1 : 0);
-            ga += e * s.score, gb += e * s.margin, gc += e, gd += e * s.coverage;
+            double p = 1 / (1 + std::exp(-(a * s.score + b * s.margin + d * s.coverage + e * s.probability + c)));
+            double err = p - (s.correct ? 1 : 0);
+            ga += err * s.score, gb += err * s.margin, gc += err, gd += err * s.coverage, ge += err * s.probability;
         }
         double rate = 2.0 / static_cast<double>(samples.size());
         a -= rate * ga * 10, b -= rate * gb * 10, c -= rate * gc, d -= rate * gd * 5;
+        if (model) e -= rate * ge * 10;
     }
-    std::printf("fitted calibration: --set calib_score=%.2f --set calib_margin=%.2f --set calib_coverage=%.2f "
-                "--set calib_bias=%.2f\n", a, b, d, c);
+    if (model)
+        std::printf("fitted calibration: --set calib_model_score=%.2f --set calib_model_margin=%.2f "
+                    "--set calib_model_coverage=%.2f --set calib_model_probability=%.2f --set calib_model_bias=%.2f\n",
+                    a, b, d, e, c);
+    else
+        std::printf("fitted calibration: --set calib_score=%.2f --set calib_margin=%.2f --set calib_coverage=%.2f "
+                    "--set calib_bias=%.2f\n", a, b, d, c);
 }
 
 }  // namespace
@@ -201,8 +219,11 @@ int main(int argc, char** argv) try {
     settings.language = language;
     Index index(settings, options);
     auto built = Clock::now();
-    index.rebuild(entries);
+    index.rebuild(entries, false);
     double build_ms = ms(Clock::now() - built);
+    auto trained = Clock::now();  // what the plugin does on its background thread after a rebuild
+    index.trainModel();
+    double train_ms = ms(Clock::now() - trained);
 
     size_t in_scope = 0, top1 = 0, top3 = 0, answered_right = 0, oos = 0, oos_caught = 0, baseline_top1 = 0;
     std::vector<double> latencies, cpu;
@@ -223,8 +244,7 @@ int main(int argc, char** argv) try {
             bool right = !hits.empty() && hits[0].entry->id == expected;
             if (!hits.empty())
                 samples.push_back({hits[0].score, (hits[0].score - (hits.size() > 1 ? hits[1].score : 0)) * hits[0].score,
-                                   hits[0].coverage,
-                                   right && expected != "oos"});
+                                   hits[0].coverage, hits[0].probability, right && expected != "oos"});
             if (expected == "oos") {
                 ++oos;
                 oos_conf.push_back(conf);
@@ -243,6 +263,8 @@ int main(int argc, char** argv) try {
     std::printf("kb_eval %s %s (language %s)\n", argv[1], argv[2], language.c_str());
     std::printf("entries %zu, phrasing texts %zu, questions %zu (%zu in scope, %zu out of scope)\n", entries.size(),
                 kb.size(), questions.size(), in_scope, oos);
+    if (index.hasModel()) std::printf("classifier: trained in %.1f ms (after the build, in the background)\n", train_ms);
+    else std::printf("classifier: none (retrieval alone)\n");
     std::printf("index build %.1f ms, memory %.0f bytes per entry (%.1f MiB)\n", build_ms,
                 static_cast<double>(index.memoryBytes()) / static_cast<double>(std::max<size_t>(1, entries.size())),
                 static_cast<double>(index.memoryBytes()) / 1048576.0);
@@ -259,7 +281,7 @@ int main(int argc, char** argv) try {
     std::printf("at threshold %.2f: in-scope accuracy %.1f %%, out-of-scope recall %.1f %%\n", threshold,
                 pct(answered_right, in_scope), pct(oos_caught, oos));
     std::printf("threshold  in-scope-accuracy  oos-recall  wrong-answers\n");
-    for (double t = 0.3; t < 0.91; t += 0.05) {
+    for (double t = 0.2; t < 0.91; t += 0.05) {
         size_t right = 0, wrong = 0, caught = 0;
         for (const auto& [c, r] : in_conf) {
             if (c >= t && r) ++right;
@@ -269,7 +291,7 @@ int main(int argc, char** argv) try {
         std::printf("  %.2f     %6.1f %%           %6.1f %%    %6.1f %%\n", t, pct(right, in_scope), pct(caught, oos),
                     pct(wrong, in_scope + oos));
     }
-    if (fitting) fit(samples);
+    if (fitting) fit(samples, index.hasModel());
     return 0;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "kb_eval: %s\n", e.what());

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <thread>
 
 using namespace parley::test;
 
@@ -214,6 +215,44 @@ BOOST_FIXTURE_TEST_CASE(a_lua_rule_searches_the_knowledge_base, KbServer) {
     for (unsigned i = 0; i < messages->size(); ++i)
         found = found || messages->getObject(i)->getValue<std::string>("text") == "top: Can I get a refund? (2 hits)";
     BOOST_TEST(found, server.output());
+}
+
+// Entries with five phrasings each get a classifier, trained on the plugin's background thread after the first
+// question builds the index, and again after an edit; questions are answered meanwhile.
+BOOST_FIXTURE_TEST_CASE(a_classifier_is_trained_in_the_background_and_again_after_an_edit, KbServer) {
+    std::string csv = "question,answer,phrasings\n";
+    for (std::string word : {"stolen", "frozen"})
+        csv += "My card payment was " + word + ",About " + word + " payments.,why was my card payment " + word +
+               "|card payment " + word + " at the shop|the shop says my card payment is " + word + "|" + word +
+               " card payment\n";
+    csv += "I want a refund,Within 30 days.,how do I get my money back|refund my order|can I return this for a "
+           "refund|money back please\n";
+    Response imported = as(admin).request("POST", api("/import?format=csv&mode=replace"), csv, {}, "text/csv");
+    BOOST_REQUIRE_MESSAGE(imported.status == 200, imported.body);
+    // The probability of the best hit for `text`, polled until the classifier is in (up to 10 s).
+    auto trained = [&](const std::string& text) {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        for (;;) {
+            Response r = as(reader).post(api("/search"), R"({"text":")" + text + R"("})");
+            BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+            JsonObject top = r.json()->getArray("hits")->getObject(0);
+            if (top->getValue<double>("probability") > 0 || std::chrono::steady_clock::now() > deadline) return top;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    };
+    JsonObject top = trained("is my card payment stolen");
+    BOOST_TEST(top->getValue<std::string>("question") == "My card payment was stolen");
+    BOOST_TEST(top->getValue<double>("probability") > 0.8);
+    BOOST_TEST(top->getValue<double>("confidence") > 0.6);
+
+    std::string id = top->getValue<std::string>("entry_id");
+    Response patched = as(admin).patch(api("/entries/" + id),
+        R"({"phrasings":["why was my card payment stolen","card payment stolen at the shop","stolen card payment",)"
+        R"("someone stole my card","my card was taken"]})");
+    BOOST_REQUIRE_MESSAGE(patched.status == 200, patched.body);
+    top = trained("someone stole my card");
+    BOOST_TEST(top->getValue<std::string>("entry_id") == id);
+    BOOST_TEST(top->getValue<double>("probability") > 0.5);
 }
 
 BOOST_FIXTURE_TEST_CASE(edits_through_the_api_change_answers_at_once, KbServer) {

@@ -1,6 +1,6 @@
-// Retrieval: three views of the same words (nearest phrasing, entry centroid, BM25F) summed from inverted
-// lists in one pass over the question's features, so a question costs the length of its postings, not the
-// size of the knowledge base.
+// Retrieval: three views of the same words (nearest phrasing, entry centroid, BM25F) and the classifier's
+// weights, summed from inverted lists in one pass over the question's features, so a question costs the length
+// of its postings, not the size of the knowledge base.
 #include "index.hpp"
 
 #include <algorithm>
@@ -208,7 +208,7 @@ double entryLength(const Entry& e, const IndexOptions& o) {
 
 }  // namespace
 
-void Index::rebuild(const std::vector<Entry>& entries) {
+void Index::rebuild(const std::vector<Entry>& entries, bool train) {
     vocabulary_.clear();
     feature_keys_.clear();
     df_.clear();
@@ -224,6 +224,7 @@ void Index::rebuild(const std::vector<Entry>& entries) {
     live_docs_ = dead_postings_ = postings_ = 0;
     total_length_ = 0;
     live_entries_ = 0;
+    dropModel();
     // Count document frequencies first, so every vector is weighted with the final idf.
     std::vector<std::pair<const Entry*, std::vector<Analyzed>>> live;
     for (const auto& e : entries) {
@@ -233,10 +234,12 @@ void Index::rebuild(const std::vector<Entry>& entries) {
         ++live_entries_;
     }
     for (const auto& [e, texts] : live) add(*e, texts);
+    if (train) trainModel();
 }
 
 void Index::upsert(const Entry& entry) {
     remove(entry.id);
+    dropModel();
     if (!entry.enabled) return;
     auto texts = analyzeEntry(entry);
     total_length_ += entryLength(entry, options_);
@@ -248,6 +251,7 @@ void Index::upsert(const Entry& entry) {
 bool Index::remove(const std::string& entry_id) {
     auto it = by_id_.find(entry_id);
     if (it == by_id_.end()) return false;
+    dropModel();
     Slot& slot = slots_[static_cast<size_t>(it->second)];
     slot.live = false;
     for (int doc : slot.docs) {
@@ -344,9 +348,13 @@ const Entry* Index::find(const std::string& entry_id) const {
     return it == by_id_.end() ? nullptr : &slots_[static_cast<size_t>(it->second)].entry;
 }
 
-double Index::confidence(double score, double margin, double coverage) const {
+double Index::confidence(double score, double margin, double coverage, double probability) const {
     // The margin counts in proportion to the score: in a small knowledge base a weak match is often the only
     // match, and being alone does not make it right.
+    if (!model_.empty())
+        return sigmoid(options_.calib_model_score * score + options_.calib_model_margin * margin * score +
+                       options_.calib_model_coverage * coverage + options_.calib_model_probability * probability +
+                       options_.calib_model_bias);
     return sigmoid(options_.calib_score * score + options_.calib_margin * margin * score +
                    options_.calib_coverage * coverage + options_.calib_bias);
 }
@@ -375,9 +383,12 @@ std::vector<Hit> Index::search(std::string_view question, size_t limit) const {
             bm25[static_cast<size_t>(slot)] == 0)
             touched_slots.push_back(slot);
     };
+    thread_local SparseVector query;
+    query.clear();
     for (const auto& f : fs) {
         if (f.id < 0) continue;
         float q = static_cast<float>(f.weight * idf(f.id) / qnorm);
+        query.push_back({f.id, q});
         for (const auto& p : nearest_[static_cast<size_t>(f.id)]) {
             float& acc = doc_acc[static_cast<size_t>(p.target)];
             if (acc == 0) touched_docs.push_back(p.target);
@@ -410,10 +421,22 @@ std::vector<Hit> Index::search(std::string_view question, size_t limit) const {
         }
         doc_acc[static_cast<size_t>(doc)] = 0;
     }
+    // The classifier's softmax over every entry (an entry it gives no weight on these features scores 0).
+    thread_local std::vector<float> classes;
+    thread_local std::vector<int> touched_classes;
+    double top = 0, z = 1;
+    if (!model_.empty()) {
+        classes.resize(model_.classes, 0.f);
+        touched_classes.clear();
+        scoreText(model_, query, classes, touched_classes);
+        for (int k : touched_classes) top = std::max(top, static_cast<double>(classes[static_cast<size_t>(k)]));
+        z = static_cast<double>(model_.classes - std::min(model_.classes, touched_classes.size())) * std::exp(-top);
+        for (int k : touched_classes) z += std::exp(classes[static_cast<size_t>(k)] - top);
+    }
     struct Scored {
         double score;
         int slot;
-        double coverage;
+        double coverage, probability;
     };
     std::vector<Scored> scored;
     scored.reserve(touched_slots.size());
@@ -422,9 +445,15 @@ std::vector<Hit> Index::search(std::string_view question, size_t limit) const {
         double b = idf_sum > 0 ? std::min(1.0, bm25[s] / idf_sum) : 0;
         double score = options_.blend_nearest * std::min(1.0f, nearest[s]) +
                        options_.blend_centroid * std::min(1.0f, centroid[s]) + options_.blend_bm25 * b;
-        scored.push_back({score, slot, idf_sum > 0 ? std::min(1.0, covered[s] / idf_sum) : 0});
+        double probability = 0;
+        if (!model_.empty() && slot_class_[s] >= 0)
+            probability = std::exp(classes[static_cast<size_t>(slot_class_[s])] - top) / z;
+        score += options_.blend_model * probability;
+        scored.push_back({score, slot, idf_sum > 0 ? std::min(1.0, covered[s] / idf_sum) : 0, probability});
         nearest[s] = centroid[s] = bm25[s] = covered[s] = 0;
     }
+    for (int k : touched_classes) classes[static_cast<size_t>(k)] = 0;
+    touched_classes.clear();
     size_t keep = std::min(limit + 1, scored.size());
     std::partial_sort(scored.begin(), scored.begin() + static_cast<long>(keep), scored.end(), [](const Scored& a, const Scored& b) {
         return a.score > b.score || (a.score == b.score && a.slot < b.slot);
@@ -433,9 +462,69 @@ std::vector<Hit> Index::search(std::string_view question, size_t limit) const {
         double other = i == 0 ? (keep > 1 ? scored[1].score : 0) : scored[0].score;
         const Scored& h = scored[i];
         hits.push_back({&slots_[static_cast<size_t>(h.slot)].entry, h.score,
-                        confidence(h.score, h.score - other, h.coverage), h.coverage});
+                        confidence(h.score, h.score - other, h.coverage, h.probability), h.coverage, h.probability});
     }
     return hits;
+}
+
+void Index::dropModel() {
+    ++generation_;
+    if (model_.empty()) return;
+    model_ = {};
+    slot_class_.clear();
+}
+
+bool Index::modelWanted() const {
+    return model_.empty() && declined_ != generation_ && live_entries_ >= 2 &&
+           static_cast<double>(live_docs_) >= options_.model.min_phrasings * static_cast<double>(live_entries_);
+}
+
+TrainingSet Index::trainingSet(std::vector<int>& class_slots) const {
+    TrainingSet set;
+    set.features = feature_keys_.size();
+    std::vector<int> slot_class(slots_.size(), -1);
+    class_slots.clear();
+    for (size_t slot = 0; slot < slots_.size(); ++slot)
+        if (slots_[slot].live && !slots_[slot].docs.empty()) {
+            slot_class[slot] = static_cast<int>(class_slots.size());
+            class_slots.push_back(static_cast<int>(slot));
+        }
+    set.classes = class_slots.size();
+    // The phrasing vectors are the nearest view's postings read back by document (live ones only).
+    std::vector<int> text_of(doc_slot_.size(), -1);
+    for (size_t doc = 0; doc < doc_slot_.size(); ++doc) {
+        int k = slot_class[static_cast<size_t>(doc_slot_[doc])];
+        if (k < 0 || docs_[doc].empty()) continue;
+        text_of[doc] = static_cast<int>(set.texts.size());
+        set.texts.emplace_back();
+        set.labels.push_back(k);
+    }
+    for (size_t f = 0; f < nearest_.size(); ++f) {
+        char kind = feature_keys_[f][0];
+        if (kind == 't' && options_.model_char_trigrams == 0) continue;
+        for (const auto& p : nearest_[f]) {
+            int t = text_of[static_cast<size_t>(p.target)];
+            if (t >= 0) set.texts[static_cast<size_t>(t)].push_back({static_cast<int>(f), p.weight});
+        }
+    }
+    return set;
+}
+
+bool Index::installModel(LinearModel model, const std::vector<int>& class_slots, uint64_t generation) {
+    if (generation != generation_) return false;
+    model_ = std::move(model);
+    slot_class_.assign(slots_.size(), -1);
+    if (model_.empty()) declined_ = generation_;
+    for (size_t k = 0; k < class_slots.size() && !model_.empty(); ++k)
+        slot_class_[static_cast<size_t>(class_slots[k])] = static_cast<int>(k);
+    return true;
+}
+
+void Index::trainModel() {
+    if (!modelWanted()) return;
+    std::vector<int> class_slots;
+    auto set = trainingSet(class_slots);
+    installModel(trainSoftmax(set, options_.model), class_slots, generation_);
 }
 
 size_t Index::memoryBytes() const {
@@ -447,6 +536,8 @@ size_t Index::memoryBytes() const {
     lists(nearest_);
     lists(centroid_);
     lists(bm25_);
+    bytes += model_.weights.capacity() * sizeof(model_.weights[0]) + slot_class_.capacity() * sizeof(int);
+    for (const auto& l : model_.weights) bytes += l.capacity() * sizeof(l[0]);
     for (const auto& k : feature_keys_) bytes += k.capacity() + sizeof(k) + 16 /* hash node */ + sizeof(int);
     bytes += (df_.capacity() + entry_df_.capacity() + doc_slot_.capacity()) * sizeof(int);
     for (const auto& d : docs_) bytes += d.capacity() * sizeof(int) + sizeof(d);

@@ -1,11 +1,14 @@
 // The in-memory retrieval index of one widget's knowledge base: nearest phrasing, entry centroids and BM25F
-// over phrasings, keywords and answer, blended into a score and calibrated into a confidence in [0, 1].
+// over phrasings, keywords and answer, plus the widget's classifier when it has one, blended into a score and
+// calibrated into a confidence in [0, 1].
 #pragma once
 
 #include "entry.hpp"
+#include "linear_model.hpp"
 #include "text_analyzer.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -29,6 +32,15 @@ struct IndexOptions {
     //                      + calib_coverage * coverage + calib_bias), fitted on
     // CLINC150 train texts held out from the index plus its oos_train (bench/kb_eval --fit).
     double calib_score = 1.33, calib_margin = 25.69, calib_coverage = 1.48, calib_bias = -1.94;
+    // The widget's trained classifier (linear_model.hpp), when it has one: score += its probability * this.
+    double blend_model = 0.5;
+    double model_char_trigrams = 0;  // 1: the classifier also learns the character trigrams of words
+    // With a classifier the confidence also weighs its probability for the entry (fitted the same way):
+    // sigmoid(calib_model_score * score + calib_model_margin * margin * score + calib_model_coverage * coverage
+    //         + calib_model_probability * probability + calib_model_bias).
+    double calib_model_score = -1.20, calib_model_margin = 5.64, calib_model_coverage = 1.08,
+           calib_model_probability = 1.84, calib_model_bias = -1.45;
+    ModelOptions model;
 };
 
 // Per-widget text settings: the default language and synonym groups (each group's words mean its first).
@@ -42,6 +54,7 @@ struct Hit {
     double score = 0;              // the blended similarity, 0..1
     double confidence = 0;         // calibrated, 0..1
     double coverage = 0;           // share of the question's word weight (idf) this entry contains, 0..1
+    double probability = 0;        // the widget's classifier's probability for this entry (0 without one)
 };
 
 // Not thread-safe for writers: callers hold a shared lock to search and an exclusive one to change it.
@@ -49,14 +62,33 @@ class Index {
 public:
     explicit Index(IndexSettings settings = {}, IndexOptions options = {});
 
-    // Replaces everything (the settings stay).
-    void rebuild(const std::vector<Entry>& entries);
+    // Replaces everything (the settings stay), and trains the classifier now when `train` and the entries have
+    // enough phrasings for one (otherwise modelWanted() tells the caller to train it, e.g. in the background).
+    void rebuild(const std::vector<Entry>& entries, bool train = true);
     // Adds or replaces one entry; disabled entries are kept out of search. Incremental: only this entry's
     // postings change (document frequencies of the others are refreshed at the next full rebuild, which
     // happens by itself once a quarter of the postings are stale).
     void upsert(const Entry& entry);
     // Removes an entry; false when it was not there.
     bool remove(const std::string& entry_id);
+    // An edit (upsert, remove) drops the classifier, since it no longer knows every entry: search goes on with
+    // retrieval alone until a new one is trained (trainModel, or trainingSet + trainSoftmax + installModel
+    // off the lock) and installed.
+
+    // Trains and installs the classifier now when the entries have enough phrasings for one (rebuild does).
+    void trainModel();
+    // What the classifier learns from (each live phrasing, labelled by its entry); `class_slots` receives the
+    // entry slot of each class, for installModel.
+    TrainingSet trainingSet(std::vector<int>& class_slots) const;
+    // Installs a classifier trained on trainingSet() when no edit came in between (`generation` is the one
+    // read with the training set); false when it came too late.
+    bool installModel(LinearModel model, const std::vector<int>& class_slots, uint64_t generation);
+    bool hasModel() const { return !model_.empty(); }
+    // Whether there is no classifier and one is worth training: enough phrasings per entry on average, and no
+    // training at this generation found it not worth it (or too costly). Cheap.
+    bool modelWanted() const;
+    // Counts edits (rebuild, upsert, remove).
+    uint64_t generation() const { return generation_; }
 
     // The best entries for `question`, best first, at most `limit`.
     std::vector<Hit> search(std::string_view question, size_t limit = 3) const;
@@ -99,7 +131,8 @@ private:
     void kill(int slot);
     std::string canonical(const std::string& term) const;
     int correctTypo(const std::string& term) const;
-    double confidence(double score, double margin, double coverage) const;
+    double confidence(double score, double margin, double coverage, double probability) const;
+    void dropModel();
 
     IndexSettings settings_;
     IndexOptions options_;
@@ -119,6 +152,10 @@ private:
     size_t live_docs_ = 0, dead_postings_ = 0, postings_ = 0;
     size_t live_entries_ = 0;
     double total_length_ = 0;                    // BM25F lengths of the live entries
+    LinearModel model_;                          // the classifier, over feature ids, classes are entries
+    std::vector<int> slot_class_;                // entry slot -> its class in model_ (-1: none)
+    uint64_t declined_ = UINT64_MAX;             // the generation at which training found no model worth it
+    uint64_t generation_ = 0;
 };
 
 }  // namespace parley::knowledge_base

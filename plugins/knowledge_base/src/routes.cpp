@@ -291,6 +291,7 @@ void registerAdminRoutes(parley::Plugin& p, Store store, IndexCache& cache) {
                 hit->set("question", h.entry->question);
                 hit->set("score", h.score);
                 hit->set("confidence", h.confidence);
+                hit->set("probability", h.probability);  // the widget's classifier's (0 until it has one)
                 list->add(hit);
             }
             o->set("decision", outcomeName(decide(hits, policy).outcome));
