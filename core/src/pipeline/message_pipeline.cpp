@@ -115,8 +115,9 @@ Posted MessagePipeline::commitOnce(const Conversation& c, NewMessage& m, bool fl
     }
 }
 
-Posted MessagePipeline::postFromVisitor(const Conversation& c, NewMessage m) {
-    if (auto seen = firstResult(c, m)) return {*seen, true};
+Posted MessagePipeline::postFromVisitor(const Conversation& c, NewMessage m, bool maybe_seen) {
+    if (maybe_seen)
+        if (auto seen = firstResult(c, m)) return {*seen, true};
     Event event;
     event.name = "message.inbound";
     event.payload = eventPayload(c, m);
@@ -150,8 +151,9 @@ Posted MessagePipeline::postFromVisitor(const Conversation& c, NewMessage m) {
 
 Message MessagePipeline::postFromBot(const Conversation& c, NewMessage m) { return commit(c, m, false); }
 
-Posted MessagePipeline::postFromAgent(const Conversation& c, NewMessage m) {
-    if (auto seen = firstResult(c, m)) return {*seen, true};
+Posted MessagePipeline::postFromAgent(const Conversation& c, NewMessage m, bool maybe_seen) {
+    if (maybe_seen)
+        if (auto seen = firstResult(c, m)) return {*seen, true};
     Posted posted = commitOnce(c, m, false);
     if (posted.duplicate) return posted;
     const Message& stored = posted.message;

@@ -42,13 +42,15 @@ public:
     // message.inbound filters screen it (a reject throws ApiError 422 `message_rejected` and stores nothing;
     // a `flag` action stores it hidden), then it commits with its message.created outbox event. Actions the
     // hooks asked for (reply, handoff, set) run afterwards on the responder thread.
-    Posted postFromVisitor(const Conversation& conversation, NewMessage message);
+    // `maybe_seen` false: the caller looked the client message id up with the conversation
+    // (ConversationRepository::findForMessage) and it is new, so it is not read again.
+    Posted postFromVisitor(const Conversation& conversation, NewMessage message, bool maybe_seen = true);
 
     // A message from a bot, plugin or rule: committed with its outbox event, not screened.
     Message postFromBot(const Conversation& conversation, NewMessage message);
     // An agent's reply or note: idempotent by client message id like a visitor's, not screened; the first agent
     // reply records first_response_at.
-    Posted postFromAgent(const Conversation& conversation, NewMessage message);
+    Posted postFromAgent(const Conversation& conversation, NewMessage message, bool maybe_seen = true);
 
     void start();
     // Stops the responder after it has run every action already queued.

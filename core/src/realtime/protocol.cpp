@@ -151,8 +151,12 @@ void Hub::sendMessage(const ConnectionPtr& c, Session& s, const JsonObject& fram
     if (s.read_only) throw forbidden("role 'client_user' is read-only: it cannot send messages");
     std::string ref = optString(frame, "id", 100).value_or("");
     std::string id = frameConversation(s, frame);
-    auto conversation = app_.db->read([&](soci::session& sql) { return ConversationRepository(sql).find(id); });
-    if (!conversation) throw notFound("conversation '" + id + "' not found");
+    std::string client_id = optString(frame, "client_message_id", 100).value_or("");
+    auto found = app_.db->read(
+        [&](soci::session& sql) { return ConversationRepository(sql).findForMessage(id, client_id); });
+    if (!found) throw notFound("conversation '" + id + "' not found");
+    auto conversation = std::optional<Conversation>(std::move(found->first));
+    bool seen = found->second;
     if (conversation->status == "closed") throw conflict("conversation_closed", "this conversation is closed");
     // The frame's `type` is "message"; the message's own kind travels as `message_type`.
     JsonObject body = jsonObject();
@@ -161,12 +165,12 @@ void Hub::sendMessage(const ConnectionPtr& c, Session& s, const JsonObject& fram
     body->set("type", optString(frame, "message_type", 20).value_or("text"));
     Posted posted;
     if (s.admission.role == "visitor") {
-        posted = app_.pipeline->postFromVisitor(*conversation, visitorMessage(app_, *conversation, body));
+        posted = app_.pipeline->postFromVisitor(*conversation, visitorMessage(app_, *conversation, body), seen);
     } else {
         NewMessage m = agentMessage(app_, *conversation, body);
         m.payload->set("agent_id", s.admission.user_id);
         m.payload->set("agent_name", s.admission.name);
-        posted = app_.pipeline->postFromAgent(*conversation, std::move(m));
+        posted = app_.pipeline->postFromAgent(*conversation, std::move(m), seen);
     }
     JsonObject ack = jsonObject();
     ack->set("type", std::string("ack"));

@@ -125,11 +125,22 @@ void ConversationRepository::insert(const Conversation& c) {
 }
 
 std::optional<Conversation> ConversationRepository::findInWidget(const std::string& widget_id, const std::string& id) {
-    soci::rowset<soci::row> rows =
-        (sql_.prepare << std::string(kConversationColumns) + "WHERE widget_id = :w AND id = :id", soci::use(widget_id),
-         soci::use(id));
-    for (const auto& r : rows) return conversationFromRow(r);
-    return std::nullopt;
+    return queryOne(sql_, std::string(kConversationColumns) + "WHERE widget_id = :w AND id = :id", conversationFromRow,
+                    widget_id, id);
+}
+
+std::optional<std::pair<Conversation, bool>> ConversationRepository::findForMessage(
+    const std::string& id, const std::string& client_message_id) {
+    // The conversation's columns plus one: how many of its messages carry this client message id (0 or 1; ""
+    // matches none, an absent id is stored as NULL).
+    std::string columns = kConversationColumns;
+    columns.replace(columns.rfind(" FROM conversations "), std::string::npos,
+                    ", (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = conversations.id AND "
+                    "m.client_message_id = :cm) FROM conversations ");
+    return queryOne(
+        sql_, columns + "WHERE id = :id",
+        [](const soci::row& r) { return std::make_pair(conversationFromRow(r), rowInt(r, r.size() - 1) > 0); },
+        client_message_id, id);
 }
 
 std::optional<Conversation> ConversationRepository::find(const std::string& id) {

@@ -63,6 +63,10 @@ public:
     // The conversation with this id in this widget (public calls name both), or nullopt.
     std::optional<Conversation> findInWidget(const std::string& widget_id, const std::string& id);
     std::optional<Conversation> find(const std::string& id);
+    // The conversation, and whether a message with `client_message_id` ("" = none) is already stored in it: the
+    // two reads a new message needs, in one query.
+    std::optional<std::pair<Conversation, bool>> findForMessage(const std::string& id,
+                                                                const std::string& client_message_id);
     // A tenant's conversations, most recently updated first; `status` and `agent_id` filter when not empty.
     std::vector<Conversation> listForTenant(const std::string& tenant_id, const std::string& status,
                                             const std::string& agent_id, int limit);
