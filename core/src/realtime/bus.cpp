@@ -1,5 +1,5 @@
 // LISTEN/NOTIFY through libpq (SOCI does not expose notifications): one dedicated listening connection per node,
-// with reconnects; NOTIFY goes through the ordinary pool from one publisher thread, in batches.
+// with reconnects; NOTIFY goes out from one publisher thread on a connection of its own, in batches.
 #include "realtime/bus.hpp"
 
 #include "app/app.hpp"
@@ -95,33 +95,64 @@ public:
     bool clustered() const override { return true; }
 
 private:
-    // The publisher thread: whatever queued meanwhile goes out in one transaction that does not wait for its WAL
-    // flush (synchronous_commit off: a notification is a hint, the messages themselves are committed durably,
-    // and a node that misses one catches up by seq). Order is kept: one thread, batches in queue order.
+    // The publisher thread: whatever queued meanwhile goes out on the publisher's own connection, whose commits
+    // do not wait for their WAL flush (synchronous_commit off: a notification is a hint, the messages themselves
+    // are committed durably, and a node that misses one catches up by seq). One statement for a usual batch,
+    // a transaction when it needs several. Order is kept: one thread, batches in queue order.
     void publishQueued() {
         std::vector<std::string> batch;
+        PGconn* conn = nullptr;
         for (;;) {
             {
                 std::unique_lock lock(queue_mutex_);
                 queue_wake_.wait(lock, [this] { return !queue_.empty() || !running_; });
-                if (queue_.empty()) return;  // stopping and drained
+                if (queue_.empty()) break;  // stopping and drained
                 while (!queue_.empty() && batch.size() < kMaxBatch) {
                     batch.push_back(std::move(queue_.front()));
                     queue_.pop_front();
                 }
             }
-            try {
-                app_.db->write([&](soci::session& sql) {
-                    sql << "SET LOCAL synchronous_commit = off";
-                    std::string channel = kChannel;
-                    for (const auto& packed : packNotes(batch))
-                        sql << "SELECT pg_notify(:c, :p)", soci::use(channel), soci::use(packed);
-                });
-            } catch (const std::exception& e) {
-                app_.log->warning(std::string("realtime: NOTIFY failed (other nodes catch up later): ") + e.what());
+            std::string error;
+            if (!conn) conn = connectPublisher(error);
+            if (conn && !notifyAll(conn, packNotes(batch), error)) {
+                PQfinish(conn);
+                conn = nullptr;
             }
+            if (!error.empty()) app_.log->warning("realtime: NOTIFY failed (other nodes catch up later): " + error);
             batch.clear();
         }
+        if (conn) PQfinish(conn);
+    }
+
+    PGconn* connectPublisher(std::string& error) {
+        PGconn* conn = PQconnectdb(conninfo_.c_str());
+        if (PQstatus(conn) == CONNECTION_OK && exec(conn, "SET synchronous_commit = off", PGRES_COMMAND_OK, error))
+            return conn;
+        if (error.empty()) error = PQerrorMessage(conn);
+        PQfinish(conn);
+        return nullptr;
+    }
+
+    static bool exec(PGconn* conn, const char* statement, ExecStatusType expected, std::string& error) {
+        PGresult* r = PQexec(conn, statement);
+        bool ok = PQresultStatus(r) == expected;
+        if (!ok) error = PQerrorMessage(conn);
+        PQclear(r);
+        return ok;
+    }
+
+    static bool notifyAll(PGconn* conn, const std::vector<std::string>& packs, std::string& error) {
+        bool several = packs.size() > 1;
+        if (several && !exec(conn, "BEGIN", PGRES_COMMAND_OK, error)) return false;
+        for (const auto& packed : packs) {
+            const char* values[2] = {kChannel, packed.c_str()};
+            PGresult* r = PQexecParams(conn, "SELECT pg_notify($1, $2)", 2, nullptr, values, nullptr, nullptr, 0);
+            bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+            if (!ok) error = PQerrorMessage(conn);
+            PQclear(r);
+            if (!ok) return false;
+        }
+        return !several || exec(conn, "COMMIT", PGRES_COMMAND_OK, error);
     }
 
     PGconn* connect() {
