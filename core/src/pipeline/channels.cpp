@@ -38,19 +38,19 @@ ChannelConversation openChannelConversation(App& app, const ChannelContact& cont
     if (contact.contact_id.empty() || contact.contact_id.size() > 100) throw invalidField("contact_id", "must be 1 to 100 bytes");
     if (!isUuid(contact.tenant_id) || !isUuid(contact.widget_id))
         throw notFound("widget '" + contact.widget_id + "' not found in tenant '" + contact.tenant_id + "'");
-    auto widget = app.db->read([&](soci::session& sql) { return WidgetRepository(sql).find(contact.tenant_id, contact.widget_id); });
-    if (!widget) throw notFound("widget '" + contact.widget_id + "' not found in tenant '" + contact.tenant_id + "'");
     JsonObject info = contact.visitor_info ? contact.visitor_info : jsonObject();
     JsonObject context = contact.context ? contact.context : jsonObject();
     if (toJson(info).size() > 8192) throw invalidField("visitor_info", "is larger than 8 KiB");
     if (toJson(context).size() > 16384) throw invalidField("context", "is larger than 16 KiB");
 
-    // The common case: the contact writes again.
-    auto existing = app.db->read([&](soci::session& sql) { return openConversationId(sql, contact); });
-    if (existing) {
-        auto c = app.db->read([&](soci::session& sql) { return ConversationRepository(sql).find(*existing); });
-        if (c) return {*c, false};
-    }
+    // The common case, in one read: the contact writes again (its conversation's tenant is the widget's).
+    auto existing = app.db->read([&](soci::session& sql) {
+        return ConversationRepository(sql).findOpenOnChannel(contact.tenant_id, contact.widget_id, contact.channel,
+                                                             contact.contact_id);
+    });
+    if (existing) return {*existing, false};
+    auto widget = app.db->read([&](soci::session& sql) { return WidgetRepository(sql).find(contact.tenant_id, contact.widget_id); });
+    if (!widget) throw notFound("widget '" + contact.widget_id + "' not found in tenant '" + contact.tenant_id + "'");
     ChannelConversation out;
     app.db->write([&](soci::session& sql) {
         // One creator per contact: SQLite has one writer already; PostgreSQL takes a transaction-scoped lock.

@@ -14,6 +14,7 @@
 
 #include <Poco/String.h>
 
+#include <charconv>
 #include <cstring>
 #include <deque>
 #include <sstream>
@@ -61,11 +62,57 @@ bool missing(T* p) {
     return p == nullptr;
 }
 
+// A row as a JSON object: integers as numbers, NULL as null, the rest as text.
+JsonObject rowObject(const soci::row& row) {
+    JsonObject o = jsonObject();
+    for (std::size_t i = 0; i < row.size(); ++i) {
+        const auto& props = row.get_properties(i);
+        if (rowIsNull(row, i)) o->set(props.get_name(), Poco::Dynamic::Var());
+        else if (props.get_data_type() == soci::dt_integer || props.get_data_type() == soci::dt_long_long)
+            o->set(props.get_name(), static_cast<Poco::Int64>(rowInt(row, i)));
+        else if (props.get_data_type() == soci::dt_double)
+            o->set(props.get_name(), row.get<double>(i));
+        else
+            o->set(props.get_name(), rowText(row, i));
+    }
+    return o;
+}
+
+bool returnsRows(const std::string& statement) {
+    std::string head = Poco::toUpper(Poco::trimLeft(statement).substr(0, 6));
+    return head.rfind("SELECT", 0) == 0 || head.rfind("WITH", 0) == 0 ||
+           Poco::toUpper(statement).find("RETURNING") != std::string::npos;
+}
+
+// PostgreSQL receives every parameter as text (SOCI sends them so too): the same text here, and the statement
+// is prepared once per connection (store/prepared.hpp).
+std::string runPrepared(PreparedStatements& prepared, const std::string& statement, const Poco::JSON::Array& params) {
+    std::vector<SqlParam> values;
+    for (const auto& v : params) {
+        if (v.isEmpty()) values.emplace_back();
+        else if (v.isBoolean()) values.emplace_back(v.extract<bool>() ? "1" : "0");
+        else if (v.isInteger()) values.emplace_back(std::to_string(v.convert<long long>()));
+        else if (v.isNumeric()) {
+            char buffer[64];
+            auto end = std::to_chars(buffer, buffer + sizeof buffer, v.convert<double>()).ptr;
+            values.emplace_back(std::string(buffer, end));
+        } else if (v.isString()) values.emplace_back(v.extract<std::string>());
+        else throw std::invalid_argument("params may hold only strings, numbers, booleans and nulls");
+    }
+    bool rows_wanted = returnsRows(statement);
+    JsonArray rows = jsonArray();
+    for (const soci::row* row = prepared.run(statement, values, rows_wanted); row; row = prepared.next())
+        rows->add(rowObject(*row));
+    return toJson(rows);
+}
+
 // Binds JSON parameters to a statement and, for statements that return rows, collects them as JSON.
 std::string runSql(soci::session& sql, const std::string& statement, const std::string& params_json) {
     auto params = parseJson(params_json.empty() ? "[]" : params_json);
     if (params.type() != typeid(Poco::JSON::Array::Ptr))
         throw std::invalid_argument("params must be a JSON array");
+    if (PreparedStatements* prepared = preparedFor(sql))
+        return runPrepared(*prepared, statement, *params.extract<Poco::JSON::Array::Ptr>());
     std::deque<std::string> strings;
     std::deque<long long> ints;
     std::deque<double> doubles;
@@ -92,9 +139,7 @@ std::string runSql(soci::session& sql, const std::string& statement, const std::
             throw std::invalid_argument("params may hold only strings, numbers, booleans and nulls");
         }
     }
-    std::string head = Poco::toUpper(Poco::trimLeft(statement).substr(0, 6));
-    bool returns_rows = head.rfind("SELECT", 0) == 0 || head.rfind("WITH", 0) == 0 ||
-                        Poco::toUpper(statement).find("RETURNING") != std::string::npos;
+    bool returns_rows = returnsRows(statement);
     JsonArray rows = jsonArray();
     soci::row row;
     if (returns_rows) st.exchange(soci::into(row));
@@ -103,18 +148,7 @@ std::string runSql(soci::session& sql, const std::string& statement, const std::
     st.define_and_bind();
     bool got = st.execute(true);  // true: bind the parameters (and fetch the first row, if any)
     while (returns_rows && got) {
-        JsonObject o = jsonObject();
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            const auto& props = row.get_properties(i);
-            if (rowIsNull(row, i)) o->set(props.get_name(), Poco::Dynamic::Var());
-            else if (props.get_data_type() == soci::dt_integer || props.get_data_type() == soci::dt_long_long)
-                o->set(props.get_name(), static_cast<Poco::Int64>(rowInt(row, i)));
-            else if (props.get_data_type() == soci::dt_double)
-                o->set(props.get_name(), row.get<double>(i));
-            else
-                o->set(props.get_name(), rowText(row, i));
-        }
-        rows->add(o);
+        rows->add(rowObject(row));
         got = st.fetch();
     }
     return toJson(rows);
@@ -462,8 +496,6 @@ const parley_host_api kApi = [] {
         if (missing(p) || missing(conversation_id) || missing(message_json))
             return fail(PARLEY_ERR_INVALID_ARGUMENT, "post_inbound: null argument");
         return guard([&] {
-            std::optional<Conversation> conversation;
-            if (int status = openConversation(p, conversation_id, conversation); status != PARLEY_OK) return status;
             JsonObject body = parseJsonObject(message_json, 32);
             NewMessage m;
             m.sender_type = "visitor";
@@ -474,9 +506,18 @@ const parley_host_api kApi = [] {
             m.payload = optObject(body, "payload").value_or(jsonObject());
             if (toJson(m.payload).size() > 32768) return fail(PARLEY_ERR_INVALID_ARGUMENT, "post_inbound: payload is over 32 KiB");
             m.client_message_id = optString(body, "client_message_id", 200).value_or("");
+            // The conversation and the client id's first result in one read.
+            std::optional<std::pair<Conversation, bool>> found;
+            std::string id = conversation_id;
+            if (isUuid(id))
+                found = appOf(p).db->read([&](soci::session& sql) {
+                    return ConversationRepository(sql).findForMessage(id, m.client_message_id);
+                });
+            if (!found) return fail(PARLEY_ERR_NOT_FOUND, "no conversation '" + id + "'");
+            if (found->first.status == "closed") return fail(PARLEY_ERR_CONFLICT, "conversation '" + id + "' is closed");
             Posted posted;
             try {
-                posted = appOf(p).pipeline->postFromVisitor(*conversation, std::move(m));
+                posted = appOf(p).pipeline->postFromVisitor(found->first, std::move(m), found->second);
             } catch (const ApiError& e) {
                 if (e.status() == 422) return fail(PARLEY_ERR_DENIED, e.what());
                 throw;

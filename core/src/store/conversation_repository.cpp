@@ -129,6 +129,17 @@ std::optional<Conversation> ConversationRepository::findInWidget(const std::stri
                     widget_id, id);
 }
 
+std::optional<Conversation> ConversationRepository::findOpenOnChannel(const std::string& tenant_id,
+                                                                     const std::string& widget_id,
+                                                                     const std::string& channel,
+                                                                     const std::string& visitor_id) {
+    return queryOne(sql_,
+                    std::string(kConversationColumns) +
+                        "WHERE widget_id = :w AND tenant_id = :t AND visitor_id = :v AND channel = :c AND "
+                        "status <> 'closed' ORDER BY created_at DESC LIMIT 1",
+                    conversationFromRow, widget_id, tenant_id, visitor_id, channel);
+}
+
 std::optional<std::pair<Conversation, bool>> ConversationRepository::findForMessage(
     const std::string& id, const std::string& client_message_id) {
     // The conversation's columns plus one: how many of its messages carry this client message id (0 or 1; ""

@@ -63,6 +63,9 @@ public:
     // The conversation with this id in this widget (public calls name both), or nullopt.
     std::optional<Conversation> findInWidget(const std::string& widget_id, const std::string& id);
     std::optional<Conversation> find(const std::string& id);
+    // The newest conversation not closed of a channel contact with this tenant's widget.
+    std::optional<Conversation> findOpenOnChannel(const std::string& tenant_id, const std::string& widget_id,
+                                                  const std::string& channel, const std::string& visitor_id);
     // The conversation, and whether a message with `client_message_id` ("" = none) is already stored in it: the
     // two reads a new message needs, in one query.
     std::optional<std::pair<Conversation, bool>> findForMessage(const std::string& id,

@@ -10,22 +10,26 @@ struct PreparedStatements::Entry {
     std::vector<std::string> values;
     std::vector<soci::indicator> indicators;
     soci::row row;
+    bool rows = true;
     std::unique_ptr<soci::statement> statement;
 };
 
 PreparedStatements::PreparedStatements(soci::session& sql) : sql_(sql) {}
 PreparedStatements::~PreparedStatements() = default;
 
-const soci::row* PreparedStatements::run(const std::string& query, const std::vector<SqlParam>& params) {
+const soci::row* PreparedStatements::run(const std::string& query, const std::vector<SqlParam>& params, bool rows) {
+    last_ = nullptr;
     auto it = entries_.find(query);
-    if (it == entries_.end() || it->second->values.size() != params.size()) {
+    if (it == entries_.end() || it->second->values.size() != params.size() || it->second->rows != rows) {
+        if (entries_.size() >= kMaxStatements) entries_.clear();  // statements built from varying text: start over
         auto entry = std::make_unique<Entry>();
+        entry->rows = rows;
         entry->values.resize(params.size());
         entry->indicators.resize(params.size(), soci::i_ok);
         entry->statement = std::make_unique<soci::statement>(sql_);
         for (std::size_t i = 0; i < params.size(); ++i)
             entry->statement->exchange(soci::use(entry->values[i], entry->indicators[i]));
-        entry->statement->exchange(soci::into(entry->row));
+        if (rows) entry->statement->exchange(soci::into(entry->row));
         entry->statement->alloc();
         entry->statement->prepare(query);
         entry->statement->define_and_bind();
@@ -37,11 +41,21 @@ const soci::row* PreparedStatements::run(const std::string& query, const std::ve
         e.indicators[i] = params[i] ? soci::i_ok : soci::i_null;
     }
     try {
-        return e.statement->execute(true) ? &e.row : nullptr;
+        bool got = e.statement->execute(true);
+        if (!rows || !got) return nullptr;
+        last_ = &e;
+        return &e.row;
     } catch (...) {
         entries_.erase(it);
         throw;
     }
+}
+
+const soci::row* PreparedStatements::next() {
+    if (!last_) return nullptr;
+    if (last_->statement->fetch()) return &last_->row;
+    last_ = nullptr;
+    return nullptr;
 }
 
 bool runOnce(soci::session& sql, const std::string& query, const std::vector<SqlParam>& params, soci::row& row) {

@@ -22,15 +22,21 @@ public:
     explicit PreparedStatements(soci::session& sql);
     ~PreparedStatements();
 
-    // Runs `query` with `params` bound to its placeholders in order and fetches the first row; nullptr when no
-    // row came. The row stays valid until the next run on this connection. A statement that fails is dropped
-    // (prepared afresh next time) and the error is rethrown.
-    const soci::row* run(const std::string& query, const std::vector<SqlParam>& params);
+    // Runs `query` with `params` bound to its placeholders in order and, when `rows`, fetches the first row;
+    // nullptr when no row came (or `rows` is false: a statement that returns none). The row stays valid until
+    // the next call on this connection. A statement that fails is dropped (prepared afresh next time) and the
+    // error is rethrown. At most kMaxStatements are kept; past that the oldest set is dropped.
+    const soci::row* run(const std::string& query, const std::vector<SqlParam>& params, bool rows = true);
+    // The next row of the last run, or nullptr after the last.
+    const soci::row* next();
+
+    static constexpr std::size_t kMaxStatements = 256;
 
 private:
     struct Entry;
     soci::session& sql_;
     std::map<std::string, std::unique_ptr<Entry>> entries_;  // by query text
+    Entry* last_ = nullptr;
 };
 
 // Runs `query` once with `params` (no statement kept) and fetches the first row into `row`; false when none came.
