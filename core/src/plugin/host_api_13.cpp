@@ -1,9 +1,11 @@
-// The host functions ABI 1.3 added: store_file, set_conversation_attributes and publish_realtime.
+// The host functions ABI 1.3 added: store_file, set_conversation_attributes, publish_realtime and contacts.
 #include "app/app.hpp"
 #include "pipeline/files.hpp"
 #include "plugin/host_calls.hpp"
 #include "realtime/hub.hpp"
+#include "store/contact_repository.hpp"
 #include "store/database.hpp"
+#include "store/tenant_repository.hpp"
 #include "store/widget_repository.hpp"
 
 #include <Poco/String.h>
@@ -150,12 +152,39 @@ int publishRealtimeCall(parley_plugin* p, const char* tenant_id, const char* nam
     });
 }
 
+int contactsCall(parley_plugin* p, const char* tenant_id, const char* query_json, const char** contacts_out) {
+    if (contacts_out) *contacts_out = nullptr;
+    if (missing(p) || missing(tenant_id)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "contacts: null argument");
+    return guard([&] {
+        JsonObject query = parseJsonObject(query_json && *query_json ? query_json : "{}", 8);
+        std::string tenant = Poco::toLower(std::string(tenant_id));
+        std::string tag = optString(query, "tag", 50).value_or("");
+        if (!tag.empty()) tag = normalizeTags({tag}, "tag").front();
+        std::string after = Poco::toLower(optString(query, "after", 36).value_or(""));
+        int limit = static_cast<int>(optInt(query, "limit", 1, 1000).value_or(200));
+        auto list = appOf(p).db->read([&](soci::session& sql) -> std::optional<std::vector<Contact>> {
+            if (!isUuid(tenant) || !TenantRepository(sql).find(tenant)) return std::nullopt;
+            return ContactRepository(sql).list(tenant, tag, after, limit);
+        });
+        if (!list) return fail(PARLEY_ERR_NOT_FOUND, "no tenant '" + tenant + "'");
+        JsonArray items = jsonArray();
+        for (const auto& c : *list) items->add(c.toJson());
+        JsonObject out = jsonObject();
+        out->set("contacts", items);
+        out->set("next", list->size() == static_cast<size_t>(limit) ? Poco::Dynamic::Var(list->back().id) : Poco::Dynamic::Var());
+        t_scratch = toJson(out);
+        if (contacts_out) *contacts_out = t_scratch.c_str();
+        return static_cast<int>(PARLEY_OK);
+    });
+}
+
 }  // namespace
 
 void addHostApi13(parley_host_api& api) {
     api.store_file = storeFileCall;
     api.set_conversation_attributes = setAttributesCall;
     api.publish_realtime = publishRealtimeCall;
+    api.contacts = contactsCall;
 }
 
 }  // namespace parley::core::host

@@ -23,7 +23,7 @@ extern "C" {
 #define PARLEY_ABI_MAJOR 1
 /* ABI minor: the host loads plugins whose minor is at most its own. Since 1.0 (1.1 added subscribe; 1.2 the
  * channel functions channel_conversation, post_inbound and message_status; 1.3 store_file,
- * set_conversation_attributes and publish_realtime). */
+ * set_conversation_attributes, publish_realtime and contacts). */
 #define PARLEY_ABI_MINOR 3
 
 /* Status codes returned by every host and plugin function. Since 1.0. */
@@ -323,6 +323,13 @@ typedef struct parley_host_api {
      * `data_json` is a JSON object of at most 4 KiB. Best effort and not stored: a client that is not connected
      * misses it, so send progress and state a client can also read through the plugin's own API. */
     int (*publish_realtime)(parley_plugin* plugin, const char* tenant_id, const char* name, const char* data_json);
+
+    /* Since 1.3. Reads a tenant's contacts (the people lead capture and admins recorded, with their tags), in id
+     * order. `query_json` is {"tag": "vip" (optional: only contacts with this tag), "after": "<contact id>"
+     * (optional: the page after it), "limit": 1..1000 (optional, default 200)}. `contacts_out` receives
+     * {"contacts": [{"id", "name", "email", "phone" (as entered; may be empty), "tags": [...], "created_at",
+     * "updated_at"}], "next": "<id to pass as after>" | null}. PARLEY_ERR_NOT_FOUND for an unknown tenant. */
+    int (*contacts)(parley_plugin* plugin, const char* tenant_id, const char* query_json, const char** contacts_out);
 } parley_host_api;
 
 /* The entry point every plugin exports. Register hooks and routes here and return PARLEY_OK; any other

@@ -332,6 +332,15 @@ public:
         requireMinor(3, offsetof(parley_host_api, publish_realtime) + sizeof(api_->publish_realtime));
         check(api_->publish_realtime(self_, tenant_id.c_str(), name.c_str(), data_json.c_str()));
     }
+    // ABI 1.3. A tenant's contacts in id order: `query_json` is {"tag", "after", "limit"}; returns {"contacts":
+    // [{"id", "name", "email", "phone", "tags", ...}], "next": id | null}. Throws parley::Error
+    // (PARLEY_ERR_NOT_FOUND for an unknown tenant).
+    std::string contacts(const std::string& tenant_id, const std::string& query_json = "{}") const {
+        requireMinor(3, offsetof(parley_host_api, contacts) + sizeof(api_->contacts));
+        const char* out = nullptr;
+        check(api_->contacts(self_, tenant_id.c_str(), query_json.c_str(), &out));
+        return out ? out : "";
+    }
     // True when the host offers ABI 1.<minor> (a plugin built for 1.3 may check before optional calls).
     bool hostHas(uint32_t minor) const { return api_->abi_minor >= minor; }
 

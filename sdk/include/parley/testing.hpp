@@ -7,8 +7,8 @@
 //
 // It implements the whole host table in memory: hooks and routes are recorded, kv and emitted events are
 // inspectable, sealing is a reversible marker (not encryption), durable subscriptions receive what
-// publish() gives them, and the ABI 1.3 calls (store_file, set_conversation_attributes, publish_realtime) are
-// recorded. SQL is not offered (PARLEY_ERR_UNAVAILABLE):
+// publish() gives them, and the ABI 1.3 calls (store_file, set_conversation_attributes, publish_realtime,
+// contacts) are recorded. SQL is not offered (PARLEY_ERR_UNAVAILABLE):
 // test SQL-using logic through the real server (tests/integration) or keep it in plain functions.
 #pragma once
 
@@ -231,6 +231,14 @@ public:
             of(p).realtime.push_back({tenant, name, json});
             return static_cast<int>(PARLEY_OK);
         };
+        api_.contacts = [](parley_plugin* p, const char* tenant, const char* query, const char** out) {
+            if (!tenant) return fail(PARLEY_ERR_INVALID_ARGUMENT, "contacts: null argument");
+            FakeHost& h = of(p);
+            h.contact_queries.emplace_back(tenant, query ? query : "{}");
+            scratch() = h.contacts_reply;
+            if (out) *out = scratch().c_str();
+            return static_cast<int>(PARLEY_OK);
+        };
         api_.lua_return = [](parley_lua_call* call, const char* json) {
             call->result = json;
             return static_cast<int>(PARLEY_OK);
@@ -389,6 +397,9 @@ public:
         std::string tenant_id, name, data_json;
     };
     std::vector<RealtimeNotice> realtime;
+    // contacts calls (tenant id, query JSON) and what every call answers.
+    std::vector<std::pair<std::string, std::string>> contact_queries;
+    std::string contacts_reply = "{\"contacts\":[],\"next\":null}";
 
 private:
     struct Hook {
