@@ -79,12 +79,17 @@ void Sender::run() {
                     if (stopping_) return;
                 }
                 sendOne(col(due->getObject(i), "id"));
+                progress_.flush();
             }
             if (due->size() == 100) wake();  // more waiting
             // Broadcasts with nothing left to send are complete.
-            db_.exec("UPDATE whatsapp_broadcasts SET status = 'completed', updated_at = :1 WHERE status = 'running' AND NOT EXISTS "
-                     "(SELECT 1 FROM whatsapp_sends s WHERE s.broadcast_id = whatsapp_broadcasts.id AND s.status IN ('queued', 'sending'))",
-                     nowMs());
+            Array::Ptr completed = db_.rows(
+                "UPDATE whatsapp_broadcasts SET status = 'completed', updated_at = :1 WHERE status = 'running' AND NOT EXISTS "
+                "(SELECT 1 FROM whatsapp_sends s WHERE s.broadcast_id = whatsapp_broadcasts.id AND s.status IN ('queued', 'sending')) "
+                "RETURNING id",
+                nowMs());
+            for (size_t i = 0; i < completed->size(); ++i) progress_.changed(col(completed->getObject(i), "id"), true);
+            progress_.flush();
         } catch (const std::exception& e) {
             db_.plugin().error(std::string("sender: ") + e.what());
         }
@@ -156,6 +161,12 @@ bool Sender::sendOne(const std::string& id) {
                                "WHERE id = :3 AND status = 'queued' RETURNING *",
                                now + settings_.leaseMs(), now, id);
     if (!send) return false;
+    // Whatever happens to a broadcast's send shows in its live progress (throttled).
+    struct Notify {
+        ProgressNotices& progress;
+        std::string broadcast;
+        ~Notify() { progress.changed(broadcast); }
+    } notify{progress_, col(send, "broadcast_id")};
     auto requeue = [&](long long at, long long attempts, const std::string& error) {
         db_.exec("UPDATE whatsapp_sends SET status = 'queued', lease_until = NULL, next_attempt_at = :1, attempts = :2, "
                  "error = :3, updated_at = :4 WHERE id = :5",
@@ -225,9 +236,10 @@ bool Sender::sendOne(const std::string& id) {
         }
         case SendOutcome::token_expired: {
             numbers_.markTokenExpired(number->phone_number_id, result.error_json);
-            db_.exec("UPDATE whatsapp_broadcasts SET status = 'stopped', stop_reason = 'token_expired', updated_at = :1 "
-                     "WHERE phone_number_id = :2 AND status = 'running'",
-                     nowMs(), number->phone_number_id);
+            Array::Ptr stopped = db_.rows("UPDATE whatsapp_broadcasts SET status = 'stopped', stop_reason = 'token_expired', "
+                                          "updated_at = :1 WHERE phone_number_id = :2 AND status = 'running' RETURNING id",
+                                          nowMs(), number->phone_number_id);
+            for (size_t i = 0; i < stopped->size(); ++i) progress_.changed(col(stopped->getObject(i), "id"), true);
             requeue(nowMs(), attempts - 1, result.error_json);  // not this send's fault: it goes when the token is fixed
             return true;
         }

@@ -5,6 +5,7 @@
 
 #include "ingest.hpp"
 #include "numbers.hpp"
+#include "progress.hpp"
 #include "rate_limit.hpp"
 #include "settings.hpp"
 
@@ -17,8 +18,9 @@ namespace parley::whatsapp {
 
 class Sender {
 public:
-    Sender(Db db, Numbers& numbers, Ingest& ingest, const Settings& settings)
-        : db_(db), numbers_(numbers), ingest_(ingest), settings_(settings), pace_(settings.send_rate_per_second) {}
+    Sender(Db db, Numbers& numbers, Ingest& ingest, const Settings& settings, ProgressNotices& progress)
+        : db_(db), numbers_(numbers), ingest_(ingest), settings_(settings), progress_(progress),
+          pace_(settings.send_rate_per_second) {}
     ~Sender() { stop(); }
 
     // The outbound subscription's callback (inside the host's transaction): queues agent and bot messages of
@@ -28,6 +30,8 @@ public:
     void start();
     void stop();
     void wake();
+    // Live broadcast progress (the routes push after stop and resume).
+    ProgressNotices& progress() { return progress_; }
 
 private:
     void run();
@@ -40,6 +44,7 @@ private:
     Numbers& numbers_;
     Ingest& ingest_;
     const Settings& settings_;
+    ProgressNotices& progress_;
     SendPace pace_;
     std::mutex mutex_;
     std::condition_variable wake_;
