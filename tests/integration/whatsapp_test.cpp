@@ -465,6 +465,63 @@ BOOST_AUTO_TEST_CASE(sends_keep_the_per_number_pace) {
         BOOST_TEST(parseBody(requests[i].body)->getObject("text")->getValue<std::string>("body") == "message " + std::to_string(i));
 }
 
+long long wallMicros() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+BOOST_AUTO_TEST_CASE(the_pace_lives_in_the_database_so_slots_another_node_claimed_hold_this_one_back) {
+    WaServer s(5);  // one send every 200 ms
+    s.deliver(freshText());
+    std::string conversation = s.conversationOf();
+    // Another node claimed the number's slots for the next 1.5 s (its row says so): this node must wait.
+    {
+        soci::session sql;
+        s.open(sql);
+        long long until = wallMicros() + 1500000;
+        std::string number = kNumber;
+        sql << "INSERT INTO whatsapp_send_pace (phone_number_id, next_at) VALUES (:1, :2) ON CONFLICT (phone_number_id) "
+               "DO UPDATE SET next_at = excluded.next_at", soci::use(number), soci::use(until);
+    }
+    auto asked = std::chrono::steady_clock::now();
+    s.agentReply(conversation, R"({"text":"after the other node"})");
+    BOOST_REQUIRE(s.graph.waitForCount(1, 10));
+    auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(s.graph.requests()[0].at - asked).count();
+    BOOST_TEST(waited >= 1300, "the send went after " << waited << " ms; the other node held the slots for 1500 ms");
+    // And this node's claim moved the shared row on by at least one interval past the other node's slots.
+    BOOST_TEST(s.count("SELECT next_at FROM whatsapp_send_pace WHERE phone_number_id = '" + kNumber + "'") >= wallMicros() - 200000);
+}
+
+BOOST_AUTO_TEST_CASE(two_nodes_sending_for_one_number_keep_its_rate_together) {
+    if (backendUnderTest() != "postgresql") {
+        BOOST_TEST_MESSAGE("skipped on SQLite: a SQLite server is a single node");
+        return;
+    }
+    WaServer s(5);  // 5 a second for the number, whatever the number of nodes
+    Parleyd b(s.db,
+              {{"PARLEY_PLUGINS", "whatsapp"},
+               {"PARLEY_PLUGINS_PATH", std::string(PARLEY_BINARY_DIR) + "/plugins"},
+               {"PARLEY_OUTBOUND_ALLOW_PRIVATE", "true"},
+               {"PARLEY_LUA_SCRIPTS_DIR", WaServer::emptyScripts(s.db)}},
+              WaServer::config(s.graph, 5));
+    b.start();
+    std::string csv = "phone\n";
+    for (int i = 0; i < 12; ++i) csv += "+1555200" + std::to_string(1000 + i) + "\n";
+    Response created = s.as(s.admin).post(WaServer::api("/broadcasts"), R"({"phone_number_id":")" + kNumber +
+        R"(","name":"Both nodes","template":{"name":"restock","language":"en_US"},"csv":")" + rewrite(csv, {{"\n", "\\n"}}) + "\"}");
+    BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
+    BOOST_REQUIRE(s.graph.waitForCount(12, 20));
+    auto requests = s.graph.requests();
+    auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+    // Eleven intervals of 200 ms from the first send to the twelfth (two independent paces would take half).
+    BOOST_TEST(ms(requests[11].at - requests[0].at) >= 11 * 200 * 9 / 10, "12 sends took " << ms(requests[11].at - requests[0].at) << " ms");
+    long long closest = 1000000;
+    for (size_t i = 1; i < requests.size(); ++i) closest = std::min<long long>(closest, ms(requests[i].at - requests[i - 1].at));
+    BOOST_TEST(closest >= 80, "two sends only " << closest << " ms apart at 5 per second (slots are 200 ms apart, used at most 100 ms late)");
+    std::map<std::string, int> received;
+    for (const auto& r : requests) ++received[r.to];
+    for (const auto& [to, n] : received) BOOST_TEST(n == 1, to);
+}
+
 BOOST_FIXTURE_TEST_CASE(error_190_marks_the_number_unhealthy_and_stops_its_broadcast_until_the_token_is_replaced, WaServer) {
     graph.expireTokenAfter(2);
     Response created = as(admin).post(api("/broadcasts"), R"({"phone_number_id":")" + kNumber + R"(","name":"Spring sale",)"

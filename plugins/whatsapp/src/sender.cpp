@@ -4,6 +4,8 @@
 #include "graph.hpp"
 
 #include <algorithm>
+#include <map>
+#include <thread>
 
 namespace parley::whatsapp {
 
@@ -70,15 +72,19 @@ void Sender::run() {
             recoverInterrupted();
             // Due sends, oldest first; a stopped broadcast's recipients wait.
             Array::Ptr due = db_.rows(
-                "SELECT id FROM whatsapp_sends WHERE status = 'queued' AND next_attempt_at <= :1 AND (broadcast_id IS NULL OR "
+                "SELECT id, phone_number_id FROM whatsapp_sends WHERE status = 'queued' AND next_attempt_at <= :1 AND (broadcast_id IS NULL OR "
                 "broadcast_id IN (SELECT id FROM whatsapp_broadcasts WHERE status = 'running')) ORDER BY created_at, position, id LIMIT 100",
                 nowMs());
+            std::map<std::string, size_t> left;  // due sends per number in this pass
+            for (size_t i = 0; i < due->size(); ++i) ++left[col(due->getObject(i), "phone_number_id")];
             for (size_t i = 0; i < due->size(); ++i) {
                 {
                     std::lock_guard lock(mutex_);
                     if (stopping_) return;
                 }
-                sendOne(col(due->getObject(i), "id"));
+                size_t& upcoming = left[col(due->getObject(i), "phone_number_id")];
+                sendOne(col(due->getObject(i), "id"), upcoming);
+                if (upcoming > 1) --upcoming;
                 progress_.flush();
             }
             if (due->size() == 100) wake();  // more waiting
@@ -155,7 +161,7 @@ void Sender::finish(const Object::Ptr& send, const std::string& status, const st
     db_.plugin().messageStatus(message_id, jsonText(body));
 }
 
-bool Sender::sendOne(const std::string& id) {
+bool Sender::sendOne(const std::string& id, size_t upcoming) {
     long long now = nowMs();
     Object::Ptr send = db_.row("UPDATE whatsapp_sends SET status = 'sending', lease_until = :1, updated_at = :2 "
                                "WHERE id = :3 AND status = 'queued' RETURNING *",
@@ -193,7 +199,7 @@ bool Sender::sendOne(const std::string& id) {
         fail(why_not, attempts);
         return true;
     }
-    std::this_thread::sleep_until(pace_.reserve(number->phone_number_id));
+    pace_.wait(number->phone_number_id, upcoming);
     std::string version = number->graph_version.empty() ? settings_.default_graph_version : number->graph_version;
     std::string url = settings_.graph_base_url + "/" + version + "/" + number->phone_number_id + "/messages";
     GraphResult result;

@@ -1,12 +1,12 @@
 // Sending: a durable queue (whatsapp_sends) drained by one thread per node through the Graph API, at each
-// number's pace, with back-off on rate limits and 5xx, no retry on permanent errors, and error 190 holding the
+// number's pace (shared by every node through the database), with back-off on rate limits and 5xx, no retry on permanent errors, and error 190 holding the
 // number's sends (and stopping its broadcasts) until the token is replaced.
 #pragma once
 
 #include "ingest.hpp"
 #include "numbers.hpp"
 #include "progress.hpp"
-#include "rate_limit.hpp"
+#include "shared_pace.hpp"
 #include "settings.hpp"
 
 #include <atomic>
@@ -20,7 +20,7 @@ class Sender {
 public:
     Sender(Db db, Numbers& numbers, Ingest& ingest, const Settings& settings, ProgressNotices& progress)
         : db_(db), numbers_(numbers), ingest_(ingest), settings_(settings), progress_(progress),
-          pace_(settings.send_rate_per_second) {}
+          pace_(db, settings.send_rate_per_second) {}
     ~Sender() { stop(); }
 
     // The outbound subscription's callback (inside the host's transaction): queues agent and bot messages of
@@ -36,7 +36,9 @@ public:
 private:
     void run();
     void recoverInterrupted();
-    bool sendOne(const std::string& id);  // false when another node took it
+    // false when another node took it; `upcoming` is how many sends this pass has due for the same number
+    // (the pace claims that many slots at once).
+    bool sendOne(const std::string& id, size_t upcoming = 1);
     void finish(const Object::Ptr& send, const std::string& status, const std::string& error_json, const std::string& wamid);
     std::string buildBody(const Object::Ptr& send, const Number& number, std::string& why_not);
 
@@ -45,7 +47,7 @@ private:
     Ingest& ingest_;
     const Settings& settings_;
     ProgressNotices& progress_;
-    SendPace pace_;
+    SharedPace pace_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false, woken_ = false;
