@@ -41,6 +41,12 @@ AutomationAnswer parseAutomationAnswer(const std::string& body) {
         Poco::Dynamic::Var h = o->get("handoff");
         a.handoff = h.isBoolean() ? h.extract<bool>() : true;
     }
+    if (o->has("attributes") && !o->isNull("attributes")) {
+        Json attributes = o->getObject("attributes");
+        if (!attributes) throw std::invalid_argument("'attributes' must be an object");
+        if (attributes->size() > 0) a.attributes = toText(attributes);
+        if (a.attributes.size() > 16384) throw std::invalid_argument("'attributes' is over 16 KiB");
+    }
     return a;
 }
 
@@ -152,6 +158,15 @@ void Automation::run(const Json& event) {
         else answer = parseAutomationAnswer(reply.body);
     } catch (const std::exception& e) {
         failure = e.what();
+    }
+    // Attributes apply whether or not a reply came with them (a workflow may only classify the visitor).
+    if (failure.empty() && !answer.attributes.empty()) {
+        try {
+            p_.setConversationAttributes(conversation_id, answer.attributes);
+            p_.count("automation_attributes");
+        } catch (const std::exception& e) {
+            p_.warn("automation for widget " + widget + ": attributes not stored: " + e.what());
+        }
     }
     if (!failure.empty() || answer.reply.empty()) {
         if (failure.empty()) failure = "the workflow answered without a reply";

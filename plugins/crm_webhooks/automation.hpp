@@ -17,6 +17,7 @@ struct AutomationAnswer {
     std::string reply;
     std::vector<std::string> quick_replies;
     bool handoff = false;
+    std::string attributes;  // a JSON object merged into the conversation's attributes; "" when none
 };
 // Parses the workflow's response body; throws std::invalid_argument naming what is wrong.
 AutomationAnswer parseAutomationAnswer(const std::string& body);

@@ -156,6 +156,18 @@ function onFrame(f) {
         if (f.conversation_id === state.openId) renderReceipts();
       }
       break;
+    case 'message_updated': {
+      // A channel's media arrived after its message (docs/http-api.md#realtime): show the file in place.
+      const m = state.messages.get(f.conversation_id) && state.messages.get(f.conversation_id).get(f.seq);
+      if (!m) break;
+      m.payload = { ...(m.payload || {}), file: f.file };
+      const li = document.querySelector(`#messages [data-seq="${f.seq}"]`);
+      if (li && f.conversation_id === state.openId) {
+        li.remove();
+        appendMessage(m);
+      }
+      break;
+    }
     case 'presence':
       state.agents.set(f.user_id, { ...(state.agents.get(f.user_id) || {}), user_id: f.user_id, name: f.name, status: f.status });
       break;

@@ -2,30 +2,33 @@
 // closed local port (nothing reaches Meta): a client admin connects a number (the verify token shown once, the
 // secrets masked afterwards) and sees its health line; a flow with a dangling edge shows the error naming the
 // node; a CSV with bad rows shows them rejected row by row, and a broadcast's failed send shows its error; a
-// client_user sees the section without write controls.
+// broadcast to the contacts with a tag shows its progress live (pushed over the realtime socket: the page's own
+// reads are cut off and it still reaches the end); a client_user sees the section without write controls.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startParleyd, launchBrowser, freePort } from './lib/harness.mjs';
-import { seed, signIn } from './lib/panel-fixtures.mjs';
+import { seed, signIn, http, bearer } from './lib/panel-fixtures.mjs';
 
 const pluginsPath = join(process.env.PARLEY_BINARY_DIR || '', 'plugins');
 const built = existsSync(join(pluginsPath, 'whatsapp'));
 const skip = built ? false : `the whatsapp plugin is not built under ${pluginsPath} (cmake --build build --target whatsapp)`;
 const SECRET = 'app-secret-value-5f1e';
 const TOKEN = 'EAAG-access-token-for-tests-9a7c';
-let server, browser;
+let server, browser, seeded;
 
 before(async () => {
   if (!built) return;
   const closedPort = await freePort(); // nothing listens there: every Graph call fails at once
   server = await startParleyd({
     env: { PARLEY_PLUGINS: 'whatsapp', PARLEY_PLUGINS_PATH: pluginsPath },
-    config: { plugins: { whatsapp: { graph_base_url: `http://127.0.0.1:${closedPort}`, max_attempts: 1, graph_timeout_ms: 500, sender_poll_ms: 50 } } },
+    // One send a second: a broadcast of a few recipients takes long enough to watch it move.
+    config: { plugins: { whatsapp: { graph_base_url: `http://127.0.0.1:${closedPort}`, max_attempts: 1, graph_timeout_ms: 500,
+      sender_poll_ms: 50, send_rate_per_second: 1 } } },
   });
   browser = await launchBrowser();
-  await seed(server);
+  seeded = await seed(server);
 });
 
 after(async () => {
@@ -135,6 +138,37 @@ test('broadcast CSV: bad rows are rejected by row; a failing send shows its erro
   assert.notEqual((await recipient.locator('td').nth(3).textContent()).trim(), '—');
   assert.match(await page.locator('.broadcast-progress').textContent(), /0 of 1 sent .*, 0 waiting, 1 failed/);
   assert.doesNotMatch(await page.locator('#content').textContent(), /\bnull\b|undefined|\[object/);
+  await page.close();
+});
+
+test('a broadcast to the contacts with a tag shows its progress live, pushed over the realtime socket', { skip }, async () => {
+  const tenant = seeded.tenant.id;
+  const boss = await bearer(server, 'boss@acme.test');
+  for (const [name, phone, tags] of [['Vic', '+1 650 555 0101', ['vip']], ['Val', '+16505550102', ['vip', 'newsletter']],
+    ['Vin', '(+1) 650-555-0103', ['vip']], ['Vera', '+16505550104', ['VIP']], ['Noa', '', ['vip']], ['Ned', '+16505550199', ['newsletter']]]) {
+    await http(server, 'POST', `/api/v1/tenants/${tenant}/contacts`, { token: boss, body: { name, phone, email: `${name.toLowerCase()}@x.test`, tags } });
+  }
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await openSection(page, 'boss@acme.test');
+  const form = page.locator('form').filter({ has: page.getByRole('heading', { name: 'New broadcast' }) });
+  await form.getByLabel('Name').fill('VIP preview');
+  await form.getByLabel('Template', { exact: true }).fill('vip_preview');
+  await form.getByLabel('Recipients (contacts with tag)').fill('vip');
+  await form.getByRole('button', { name: 'Start broadcast' }).click();
+  await page.getByRole('heading', { name: 'Broadcast “VIP preview”' }).waitFor();
+  await page.getByText('4 recipients accepted.').waitFor();
+  await page.getByRole('row', { name: /Noa\): has no phone number/ }).waitFor();
+  await page.getByText('Live: progress updates as it happens.').waitFor();
+  // From now on the page may not read the broadcast: whatever it shows next came over the socket.
+  await page.route('**/api/v1/plugins/whatsapp/broadcasts/*', (route) => route.abort());
+  // Four sends at one a second: not done yet when the reads stop (else this test would prove nothing).
+  assert.doesNotMatch(await page.locator('.broadcast-progress').textContent(), /0 waiting/);
+  await page.locator('.broadcast-progress').filter({ hasText: /0 of 4 sent .*, 0 waiting, 4 failed/ }).waitFor({ timeout: 20000 });
+  await page.locator('.broadcast-status').filter({ hasText: 'completed' }).waitFor();
+  assert.equal(await page.locator('progress').evaluate((p) => p.value), 4);
+  assert.deepEqual(errors, []);
   await page.close();
 });
 

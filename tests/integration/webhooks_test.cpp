@@ -372,6 +372,46 @@ BOOST_FIXTURE_TEST_CASE(the_automation_bridge_posts_the_workflow_reply_and_falls
     BOOST_TEST(waitFor([&] { return count("SELECT COUNT(*) FROM messages WHERE conversation_id = '" + c.first + "' AND type = 'form'") == 1; }));
 }
 
+BOOST_FIXTURE_TEST_CASE(the_automation_bridge_merges_the_workflows_attributes_into_the_conversation, WebhookServer) {
+    Response put = admin().request("PUT", api("/automations/" + widget_id), R"({"url":")" + receiver.url("flow", "n8n") + R"("})");
+    BOOST_REQUIRE_MESSAGE(put.status == 201, put.body);
+    std::string secret = put.json()->getValue<std::string>("secret");
+    // n8n's "Respond to Webhook" with all incoming items: a list whose first item is the answer.
+    receiver.control("flow", R"({"secret":")" + secret +
+                                 R"(","reply":[{"reply":"Noted, you are on the Pro plan.","attributes":{"plan":"pro","seats":12}}]})");
+    auto c = startConversation();
+    auto attributes = [&] {
+        Response r = admin().get("/api/v1/agent/conversations");
+        JsonArray list = r.json()->getArray("conversations");
+        for (size_t i = 0; i < list->size(); ++i)
+            if (list->getObject(i)->getValue<std::string>("id") == c.first) return list->getObject(i)->getObject("attributes");
+        return JsonObject();
+    };
+    send(c, "which plan am I on?");
+    BOOST_REQUIRE(waitFor([&] { return count("SELECT COUNT(*) FROM messages WHERE conversation_id = '" + c.first + "'") == 2; }));
+    BOOST_REQUIRE(waitFor([&] { auto a = attributes(); return a && a->has("plan"); }));
+    JsonObject a = attributes();
+    BOOST_TEST(a->getValue<std::string>("plan") == "pro");
+    BOOST_TEST(a->getValue<int>("seats") == 12);
+    BOOST_TEST(count("SELECT COUNT(*) FROM outbox_events WHERE name = 'conversation.updated'") == 1);
+    // The next visitor message carries them to the workflow; a null removes one, the others stay.
+    receiver.control("flow", R"({"reply":{"reply":"Seats updated.","attributes":{"seats":null,"stage":"onboarding"}}})");
+    send(c, "drop the seat count");
+    BOOST_REQUIRE(waitFor([&] { auto x = attributes(); return x && x->has("stage"); }));
+    a = attributes();
+    BOOST_TEST(a->getValue<std::string>("plan") == "pro");
+    BOOST_TEST(!a->has("seats"));
+    BOOST_TEST(receiver.log("flow")->getObject(1)->getObject("body")->getObject("attributes")->getValue<int>("seats") == 12);
+    BOOST_TEST(count("SELECT COUNT(*) FROM outbox_events WHERE name = 'conversation.updated'") == 2);
+    // Attributes without a reply still apply (the workflow only classified); the same patch again changes nothing.
+    receiver.control("flow", R"({"reply":{"attributes":{"stage":"onboarding"}}})");
+    send(c, "thanks");
+    receiver.control("flow", R"({"reply":{"attributes":{"intent":"thanks"}}})");
+    send(c, "bye");
+    BOOST_REQUIRE(waitFor([&] { auto x = attributes(); return x && x->has("intent"); }));
+    BOOST_TEST(count("SELECT COUNT(*) FROM outbox_events WHERE name = 'conversation.updated'") == 3);
+}
+
 BOOST_FIXTURE_TEST_CASE(every_bad_admin_request_gets_a_clear_json_error, WebhookServer) {
     std::string id = endpoint("crm")->getValue<std::string>("id");
     auto member = [&](const std::string& role) {

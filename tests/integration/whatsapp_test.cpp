@@ -1,164 +1,17 @@
 // WhatsApp in a real parleyd on both databases, against a fake Graph API on loopback: the handshake, signatures,
 // every fixture stored as the right message, duplicates (also concurrent) stored once, multi-entry payloads,
-// statuses out of order, the 24-hour window, the send pace and retries, error 190 stopping a broadcast, a
-// broadcast killed with kill -9 and resumed without duplicates, flows, and a WhatsApp user talking with an agent
-// in the inbox.
-#include "fixtures.hpp"
-#include "whatsapp/fake_graph.hpp"
+// statuses out of order, the 24-hour window, retries, flows, and a WhatsApp user talking with an agent in the
+// inbox. Media: whatsapp_media_test.cpp; the pace and broadcasts: whatsapp_broadcasts_test.cpp.
+#include "whatsapp/wa_server.hpp"
 #include "ws_client.hpp"
-#include "store/database.hpp"
-
-#include <soci/postgresql/soci-postgresql.h>
-#include <soci/soci.h>
-#include <soci/sqlite3/soci-sqlite3.h>
-
-#include <Poco/File.h>
 
 #include <atomic>
 #include <chrono>
+#include <map>
+#include <set>
 #include <thread>
 
 using namespace parley::test;
-
-namespace {
-
-const std::string kNumber = "106540352242922";  // the inbound fixtures' phone_number_id
-const std::string kStatusNumber = "1122334455667";  // the status fixtures'
-const std::string kSecret = "test-app-secret";
-const std::string kToken = "token-1";
-const std::string kWaId = "16505551234";
-const std::string kTextWamid = "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=";
-
-std::string nowSeconds() {
-    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
-
-// The text fixture with its timestamp moved to now (inside the 24-hour window), and optionally another wamid.
-std::string freshText(const std::string& wamid = kTextWamid, const std::string& body = "") {
-    std::vector<std::pair<std::string, std::string>> r = {{"\"1749416383\"", "\"" + nowSeconds() + "\""}};
-    if (wamid != kTextWamid) r.emplace_back(kTextWamid, wamid);
-    if (!body.empty()) r.emplace_back("Does it come in another color?", body);
-    return rewrite(waFixture("meta_inbound_text.json"), r);
-}
-
-// A status fixture for one of our sends: its wamid, recipient and number put in.
-std::string statusFor(const std::string& fixture_name, const std::string& wamid, const std::string& recipient = kWaId) {
-    return rewrite(waFixture(fixture_name), {{"wamid.xyzxyz", wamid}, {"972987654321", recipient}, {kStatusNumber, kNumber}});
-}
-
-struct WaServer {
-    FakeGraph graph;
-    TestDatabase db;
-    std::string scripts_dir;
-    Parleyd server;
-    std::string root_token, tenant, widget, admin, agent_id, agent;
-
-    static std::string emptyScripts(const TestDatabase& db) {
-        std::string dir = db.dataDir() + "/no-scripts";
-        Poco::File(dir).createDirectories();
-        return dir;
-    }
-    static std::string config(const FakeGraph& graph, double rate) {
-        return R"({"plugins":{"whatsapp":{"graph_base_url":")" + graph.baseUrl() +
-               R"(","send_rate_per_second":)" + std::to_string(rate) +
-               R"(,"retry_base_ms":20,"graph_timeout_ms":1000,"sender_poll_ms":20}}})";
-    }
-    explicit WaServer(double rate = 200)
-        : server(db,
-                 {{"PARLEY_PLUGINS", "whatsapp"},
-                  {"PARLEY_PLUGINS_PATH", std::string(PARLEY_BINARY_DIR) + "/plugins"},
-                  {"PARLEY_OUTBOUND_ALLOW_PRIVATE", "true"},
-                  {"PARLEY_LUA_SCRIPTS_DIR", emptyScripts(db)}},
-                 config(graph, rate)) {
-        graph.setToken(kNumber, kToken);
-        server.start();
-        root_token = server.superAdminToken();
-        Client root = Client(server.port()).bearer(root_token);
-        tenant = root.post("/api/v1/tenants", R"({"name":"Finnegans"})").json()->getValue<std::string>("id");
-        widget = root.post("/api/v1/tenants/" + tenant + "/widgets", R"({"name":"WhatsApp","allowed_domains":["shop.example.com"]})")
-                     .json()->getValue<std::string>("id");
-        admin = member("client_admin").second;
-        std::tie(agent_id, agent) = member("agent");
-        Response r = as(admin).post(api("/numbers"), R"({"phone_number_id":")" + kNumber + R"(","business_account_id":"419561257915477",)"
-                                    R"("display_number":"+1 555 078 3881","widget_id":")" + widget + R"(","app_secret":")" + kSecret +
-                                    R"(","access_token":")" + kToken + R"(","verify_token":"verify-token-1"})");
-        BOOST_REQUIRE_MESSAGE(r.status == 201, r.body);
-    }
-    std::pair<std::string, std::string> member(const std::string& role) {
-        std::string email = uniqueName(role) + "@example.com";
-        Response r = Client(server.port()).bearer(root_token).post("/api/v1/tenants/" + tenant + "/users",
-            R"({"email":")" + email + R"(","role":")" + role + R"(","password":"member-password-1","name":"Agent Smith"})");
-        BOOST_REQUIRE_MESSAGE(r.status == 201, r.body);
-        return {r.json()->getObject("user")->getValue<std::string>("id"), login(server.port(), email, "member-password-1")};
-    }
-    Client as(const std::string& token) const { return Client(server.port()).bearer(token).header("X-Parley-Tenant", tenant); }
-    static std::string api(const std::string& rest) { return "/api/v1/plugins/whatsapp" + rest; }
-
-    Response webhook(const std::string& body, const std::string& secret = kSecret) const {
-        return Client(server.port()).post("/hooks/whatsapp", body, {{"X-Hub-Signature-256", metaSignature(secret, body)}});
-    }
-    void deliver(const std::string& body) const {
-        Response r = webhook(body);
-        BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
-    }
-
-    void open(soci::session& sql) const {
-        if (db.url().rfind("sqlite:", 0) == 0) sql.open(soci::sqlite3, "db=" + db.url().substr(7));
-        else sql.open(soci::postgresql, parley::core::postgresKeywords(db.url()));
-    }
-    long long count(const std::string& sql_text) const {
-        soci::session sql;
-        open(sql);
-        long long n = 0;
-        sql << sql_text, soci::into(n);
-        return n;
-    }
-    std::string text(const std::string& sql_text) const {
-        soci::session sql;
-        open(sql);
-        std::string v;
-        soci::indicator ind = soci::i_null;
-        sql << sql_text, soci::into(v, ind);
-        return ind == soci::i_ok ? v : "";
-    }
-    // Polls until `sql_text` counts at least `at_least` (10 s at most).
-    long long waitForCount(const std::string& sql_text, long long at_least, int seconds = 10) const {
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-        long long n = count(sql_text);
-        while (n < at_least && std::chrono::steady_clock::now() < deadline) {
-            std::this_thread::yield();
-            n = count(sql_text);
-        }
-        return n;
-    }
-    std::string conversationOf(const std::string& wa_id = kWaId) const {
-        return text("SELECT id FROM conversations WHERE channel = 'whatsapp' AND visitor_id = '" + wa_id + "'");
-    }
-    // An agent's reply through the agent API; returns the stored message id.
-    std::string agentReply(const std::string& conversation, const std::string& body_json) const {
-        Response r = as(agent).post("/api/v1/agent/conversations/" + conversation + "/messages", body_json);
-        BOOST_REQUIRE_MESSAGE(r.status == 201, r.body);
-        return r.json()->getObject("message")->getValue<std::string>("id");
-    }
-    JsonObject delivery(const std::string& message_id) const {
-        std::string payload = text("SELECT payload FROM messages WHERE id = '" + message_id + "'");
-        auto p = parley::core::storedObject(payload);
-        return p->getObject("delivery") ? p->getObject("delivery") : parley::core::jsonObject();
-    }
-    // Polls the message's delivery status until it is `status`.
-    JsonObject waitForDelivery(const std::string& message_id, const std::string& status) const {
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        JsonObject d = delivery(message_id);
-        while (d->optValue<std::string>("status", "") != status && std::chrono::steady_clock::now() < deadline) d = delivery(message_id);
-        BOOST_REQUIRE_MESSAGE(d->optValue<std::string>("status", "") == status,
-                              "delivery of " + message_id + " is '" + d->optValue<std::string>("status", "") + "', not " + status);
-        return d;
-    }
-};
-
-JsonObject parseBody(const std::string& body) { return parley::core::parseJsonObject(body, 64); }
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(whatsapp)
 
@@ -344,76 +197,6 @@ BOOST_FIXTURE_TEST_CASE(rate_limits_are_retried_with_back_off_and_permanent_erro
     JsonObject d = waitForDelivery(second, "failed");
     BOOST_TEST(d->getObject("error")->getValue<int>("code") == 131047);
     BOOST_TEST(count("SELECT attempts FROM whatsapp_sends WHERE id = '" + second + "'") == 1);
-}
-
-BOOST_AUTO_TEST_CASE(sends_keep_the_per_number_pace) {
-    WaServer s(5);  // five a second: one every 200 ms
-    s.deliver(freshText());
-    std::string conversation = s.conversationOf();
-    for (int i = 0; i < 6; ++i) s.agentReply(conversation, R"({"text":"message )" + std::to_string(i) + "\"}");
-    BOOST_REQUIRE(s.graph.waitForCount(6, 20));
-    auto requests = s.graph.requests();
-    auto span = std::chrono::duration_cast<std::chrono::milliseconds>(requests[5].at - requests[0].at).count();
-    // Five intervals of 200 ms between the first and the sixth; one interval of slack for the first request's set-up
-    // (a lower bound only: a slow machine cannot make it fail, a missing pace does).
-    BOOST_TEST(span >= 4 * 200, "6 sends took " << span << " ms; at 5/s they need about 1000 ms");
-    for (size_t i = 0; i < requests.size(); ++i)  // and in commit order
-        BOOST_TEST(parseBody(requests[i].body)->getObject("text")->getValue<std::string>("body") == "message " + std::to_string(i));
-}
-
-BOOST_FIXTURE_TEST_CASE(error_190_marks_the_number_unhealthy_and_stops_its_broadcast_until_the_token_is_replaced, WaServer) {
-    graph.expireTokenAfter(2);
-    Response created = as(admin).post(api("/broadcasts"), R"({"phone_number_id":")" + kNumber + R"(","name":"Spring sale",)"
-        R"("template":{"name":"spring_sale","language":"en_US","parameters":["{{name}}"]},)"
-        R"("csv":"phone,name\n+15550000001,Ana\n+15550000002,Bo\nnot-a-number,X\n+15550000003,Cy\n+15550000004,Di\n+15550000005,Ed\n"})");
-    BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
-    BOOST_TEST(created.json()->getValue<int>("accepted") == 5);
-    BOOST_TEST(created.json()->getArray("rejected")->getObject(0)->getValue<int>("row") == 4);
-    std::string id = created.json()->getObject("broadcast")->getValue<std::string>("id");
-    BOOST_REQUIRE(waitForCount("SELECT COUNT(*) FROM whatsapp_broadcasts WHERE status = 'stopped' AND stop_reason = 'token_expired'", 1) == 1);
-    BOOST_TEST(graph.count() == 3u);  // two accepted, the third refused with 190, nothing after it
-    auto numbers = as(admin).get(api("/numbers")).json()->getArray("numbers");
-    BOOST_TEST(numbers->getObject(0)->getObject("health")->getValue<std::string>("token_state") == "expired");
-    BOOST_TEST(!numbers->getObject(0)->getObject("health")->getValue<bool>("healthy"));
-    BOOST_TEST(numbers->getObject(0)->getValue<std::string>("access_token").find(kToken) == std::string::npos);  // masked
-    BOOST_TEST(as(admin).post(api("/broadcasts/" + id + "/resume"), "").status == 409);
-    graph.setToken(kNumber, "token-2");
-    BOOST_TEST(as(admin).patch(api("/numbers/" + kNumber), R"({"access_token":"token-2"})").status == 200);
-    BOOST_TEST(as(admin).post(api("/broadcasts/" + id + "/resume"), "").status == 200);
-    BOOST_REQUIRE(waitForCount("SELECT COUNT(*) FROM whatsapp_broadcasts WHERE status = 'completed'", 1) == 1);
-    auto progress = as(admin).get(api("/broadcasts/" + id)).json();
-    BOOST_TEST(progress->getObject("broadcast")->getObject("counts")->getValue<int>("accepted") == 5);
-    std::map<std::string, int> accepted;
-    for (const auto& r : graph.requests())
-        if (r.status == 200) ++accepted[r.to];
-    BOOST_TEST(accepted.size() == 5u);
-    for (const auto& [to, n] : accepted) BOOST_TEST(n == 1, to);
-    auto first = parseBody(graph.requests()[0].body)->getObject("template");
-    BOOST_TEST(first->getArray("components")->getObject(0)->getArray("parameters")->getObject(0)->getValue<std::string>("text") == "Ana");
-    BOOST_TEST(graph.shapeErrors().empty());
-}
-
-BOOST_AUTO_TEST_CASE(a_broadcast_killed_mid_way_resumes_after_restart_without_a_second_copy) {
-    WaServer s(20);
-    std::string csv = "phone\n";
-    for (int i = 0; i < 40; ++i) csv += "+1555100" + std::to_string(1000 + i) + "\n";
-    Response created = s.as(s.admin).post(WaServer::api("/broadcasts"), R"({"phone_number_id":")" + kNumber +
-        R"(","name":"Restock","template":{"name":"restock","language":"en_US"},"csv":")" + rewrite(csv, {{"\n", "\\n"}}) + "\"}");
-    BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
-    BOOST_REQUIRE(s.graph.waitForCount(8));
-    s.server.kill9();
-    size_t before = s.graph.count();
-    BOOST_TEST(before < 40u);
-    s.server.start();
-    BOOST_REQUIRE(s.waitForCount("SELECT COUNT(*) FROM whatsapp_broadcasts WHERE status = 'completed'", 1, 20) == 1);
-    std::map<std::string, int> received;
-    for (const auto& r : s.graph.requests()) ++received[r.to];
-    for (const auto& [to, n] : received) BOOST_TEST(n == 1, to << " received " << n << " copies");
-    long long accepted = s.count("SELECT COUNT(*) FROM whatsapp_sends WHERE status = 'accepted'");
-    long long interrupted = s.count("SELECT COUNT(*) FROM whatsapp_sends WHERE status = 'interrupted'");
-    BOOST_TEST(accepted + interrupted == 40);
-    BOOST_TEST(interrupted <= 1);
-    BOOST_TEST(static_cast<long long>(received.size()) >= accepted);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_keyword_flow_asks_with_buttons_and_branches_on_the_tap, WaServer) {

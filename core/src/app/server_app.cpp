@@ -230,6 +230,7 @@ int ServerApp::serve() {
     registerAgentRoutes(*router);
     registerRealtimeRoutes(*router);
     registerFileRoutes(*router);
+    registerContactRoutes(*router);
     registerCommandRoutes(*router);
     // An automation (crm_webhooks) that answers "handoff": the core's queue takes the conversation.
     App* raw = app.get();

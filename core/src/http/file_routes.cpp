@@ -16,20 +16,13 @@
 namespace parley::core {
 namespace {
 
-constexpr long long kHardLimit = 100LL * 1024 * 1024;  // whatever a widget says, never more than this
-
 JsonObject upload(RequestContext& ctx, const Conversation& c, long long limit, const std::string& by) {
     if (c.status == "closed") throw conflict("conversation_closed", "this conversation is closed");
     std::string name = ctx.request.get("X-File-Name", ctx.query("name").value_or(""));
-    if (name.empty() || name.size() > 200 || name.find_first_of("/\\\r\n") != std::string::npos)
-        throw badRequest("invalid_file_name", "name the file in X-File-Name (1-200 bytes, no slashes or newlines)");
-    std::string type = Poco::toLower(ctx.request.getContentType());
-    if (auto semi = type.find(';'); semi != std::string::npos) type = Poco::trim(type.substr(0, semi));
-    if (type.empty()) throw ApiError(415, "unsupported_media_type", "send the file's type in Content-Type");
-    const std::string& bytes = ctx.bodyUpTo(std::min(limit, kHardLimit));
-    if (bytes.empty()) throw badRequest("empty_file", "the file is empty");
-    if (std::string problem = fileProblem(type, bytes); !problem.empty())
-        throw ApiError(415, "unsupported_media_type", problem);
+    checkFileName(name);  // name and type before reading the body
+    fileType(ctx.request.getContentType());
+    const std::string& bytes = ctx.bodyUpTo(std::min(limit, kFileHardLimit));
+    std::string type = checkFile(name, ctx.request.getContentType(), bytes, limit);
     StoredFile f = storeFile(ctx.app, c, name, type, bytes, by);
     JsonObject out = jsonObject();
     out->set("file", f.toJson(ctx.app));
@@ -46,13 +39,12 @@ void registerFileRoutes(Router& router) {
         JsonObject features = widget->widget.config ? widget->widget.config->getObject("features") : nullptr;
         if (features && !features->optValue<bool>("file_upload_enabled", true))
             throw forbidden("this widget does not accept files");
-        long long limit = features ? features->optValue<Poco::Int64>("max_file_size", 10485760) : 10485760;
-        ctx.sendJson(201, upload(ctx, c, limit, "visitor"));
+        ctx.sendJson(201, upload(ctx, c, widgetFileLimit(widget->widget.config), "visitor"));
     });
     router.add("POST", "/api/v1/agent/conversations/{conversation_id}/files", Guard::signed_in, [](RequestContext& ctx) {
         std::string tenant = agentTenant(ctx, true);
         Conversation c = tenantConversation(ctx, tenant);
-        ctx.sendJson(201, upload(ctx, c, kHardLimit, ctx.principal().user_id));
+        ctx.sendJson(201, upload(ctx, c, kFileHardLimit, ctx.principal().user_id));
     });
     router.add("GET", "/api/v1/files/{file_id}/{token}", Guard::public_api, [](RequestContext& ctx) {
         auto f = findFileByToken(ctx.app, Poco::toLower(ctx.param("file_id")), ctx.param("token"));

@@ -27,6 +27,7 @@ void registerConversationRoutes(Router& router);
 void registerAgentRoutes(Router& router);
 void registerRealtimeRoutes(Router& router);
 void registerFileRoutes(Router& router);
+void registerContactRoutes(Router& router);
 void registerCommandRoutes(Router& router);
 void registerAnalyticsRoutes(Router& router);
 // POST /api/v1/widgets/{key}/events and the CORS preflight of the visitor's write routes.

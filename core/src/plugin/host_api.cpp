@@ -8,6 +8,7 @@
 #include "pipeline/channels.hpp"
 #include "pipeline/message_pipeline.hpp"
 #include "store/conversation_repository.hpp"
+#include "plugin/host_calls.hpp"
 #include "plugin/loaded_plugin.hpp"
 #include "store/database.hpp"
 #include "store/row.hpp"
@@ -22,45 +23,10 @@
 namespace parley::core {
 namespace {
 
-thread_local std::string t_host_error;    // last_error(): why the last host call failed
+using namespace host;
+
 thread_local std::string t_plugin_error;  // set_error(): why the plugin's current call failed
-thread_local std::string t_scratch;       // strings returned to the plugin, valid until its next call
 thread_local soci::session* t_transaction = nullptr;
-
-int fail(int status, const std::string& message) {
-    t_host_error = message;
-    return status;
-}
-
-App& appOf(parley_plugin* p) { return p->host->app(); }
-
-// The conversation a plugin names for a new message: NOT_FOUND for an unknown id, CONFLICT once it is closed.
-int openConversation(parley_plugin* p, const std::string& id, std::optional<Conversation>& out) {
-    if (isUuid(id)) out = appOf(p).db->read([&](soci::session& sql) { return ConversationRepository(sql).find(id); });
-    if (!out) return fail(PARLEY_ERR_NOT_FOUND, "no conversation '" + id + "'");
-    if (out->status == "closed") return fail(PARLEY_ERR_CONFLICT, "conversation '" + id + "' is closed");
-    return PARLEY_OK;
-}
-
-// Runs a host function body, mapping exceptions to status codes (nothing may unwind into the plugin).
-template <typename Body>
-int guard(Body&& body) {
-    t_host_error.clear();
-    try {
-        return body();
-    } catch (const ApiError& e) {
-        return fail(e.status() == 404 ? PARLEY_ERR_NOT_FOUND : PARLEY_ERR_INVALID_ARGUMENT, e.what());
-    } catch (const std::exception& e) {
-        return fail(PARLEY_ERR_INTERNAL, e.what());
-    } catch (...) {
-        return fail(PARLEY_ERR_INTERNAL, "unknown error");
-    }
-}
-
-template <typename T>
-bool missing(T* p) {
-    return p == nullptr;
-}
 
 // A row as a JSON object: integers as numbers, NULL as null, the rest as text.
 JsonObject rowObject(const soci::row& row) {
@@ -550,10 +516,26 @@ const parley_host_api kApi = [] {
             return static_cast<int>(PARLEY_OK);
         });
     };
+    addHostApi13(api);
     return api;
 }();
 
 }  // namespace
+
+namespace host {
+
+App& appOf(parley_plugin* p) { return p->host->app(); }
+
+int openConversation(parley_plugin* p, const std::string& id, std::optional<Conversation>& out) {
+    if (isUuid(id)) out = appOf(p).db->read([&](soci::session& sql) { return ConversationRepository(sql).find(id); });
+    if (!out) return fail(PARLEY_ERR_NOT_FOUND, "no conversation '" + id + "'");
+    if (out->status == "closed") return fail(PARLEY_ERR_CONFLICT, "conversation '" + id + "' is closed");
+    return PARLEY_OK;
+}
+
+bool inTransaction() { return t_transaction != nullptr; }
+
+}  // namespace host
 
 const parley_host_api* hostApi() { return &kApi; }
 

@@ -329,6 +329,23 @@ void Hub::messageStatusChanged(const std::string& tenant_id, const Message& m) {
     fanOut(tenant_id, m.conversation_id, "agents", toJson(frame), true);
 }
 
+void Hub::messageUpdated(const std::string& tenant_id, const Message& m) {
+    if (!started_) return;
+    JsonObject frame = jsonObject();
+    frame->set("type", std::string("message_updated"));
+    frame->set("conversation_id", m.conversation_id);
+    frame->set("message_id", m.id);
+    frame->set("seq", static_cast<Poco::Int64>(m.seq));
+    // The file, not the whole payload: frames cross nodes through NOTIFY, which holds under 8 KB.
+    frame->set("file", m.payload && m.payload->getObject("file") ? m.payload->getObject("file") : jsonObject());
+    fanOut(tenant_id, m.conversation_id, "agents", toJson(frame), true);
+}
+
+void Hub::toTenantUsers(const std::string& tenant_id, const std::string& frame) {
+    if (!started_) return;
+    fanOut(tenant_id, "", "agents", frame, true);
+}
+
 void Hub::presenceChanged(const std::string& tenant_id, const std::string& user_id, const std::string& name,
                           const std::string& status) {
     if (!started_) return;

@@ -87,6 +87,12 @@ public:
     // A channel reported a delivery status for an outbound message: agents of the tenant get
     // {"type":"message_status","conversation_id","message_id","seq","delivery":{...}}.
     void messageStatusChanged(const std::string& tenant_id, const Message& message);
+    // A message's payload changed after its commit (a plugin linked its media file): agents of the tenant get
+    // {"type":"message_updated","conversation_id","message_id","seq","file":{...}}.
+    void messageUpdated(const std::string& tenant_id, const Message& message);
+    // A plugin's live notice (publish_realtime): every signed-in user of the tenant connected on any node gets
+    // `frame` as it is.
+    void toTenantUsers(const std::string& tenant_id, const std::string& frame);
 
     std::size_t connections() const;
     bool clustered() const;

@@ -55,4 +55,15 @@ BOOST_AUTO_TEST_CASE(automation_answers_are_read_from_objects_and_n8n_item_lists
     BOOST_CHECK_THROW(parseAutomationAnswer("[]"), std::invalid_argument);
 }
 
+BOOST_AUTO_TEST_CASE(automation_answers_carry_optional_attributes_as_an_object) {
+    auto a = parseAutomationAnswer(R"({"reply":"Noted","attributes":{"plan":"pro","seats":12,"trial":null}})");
+    BOOST_TEST(a.attributes == R"({"plan":"pro","seats":12,"trial":null})");
+    BOOST_TEST(parseAutomationAnswer(R"({"reply":"x"})").attributes.empty());
+    BOOST_TEST(parseAutomationAnswer(R"({"reply":"x","attributes":{}})").attributes.empty());
+    BOOST_TEST(parseAutomationAnswer(R"({"reply":"x","attributes":null})").attributes.empty());
+    BOOST_TEST(parseAutomationAnswer(R"([{"attributes":{"intent":"pricing"}}])").attributes == R"({"intent":"pricing"})");
+    BOOST_CHECK_THROW(parseAutomationAnswer(R"({"reply":"x","attributes":["plan"]})"), std::invalid_argument);
+    BOOST_CHECK_THROW(parseAutomationAnswer(R"({"reply":"x","attributes":"plan=pro"})"), std::invalid_argument);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -2,6 +2,7 @@
 // number, unique), so the sender's claim-before-send is what makes a resume safe.
 #include "broadcasts.hpp"
 
+#include "progress.hpp"
 #include "routes.hpp"
 
 #include <set>
@@ -38,22 +39,12 @@ std::vector<std::string> cells(const std::string& line) {
     return out;
 }
 
-Object::Ptr progress(const Db& db, const std::string& id) {
-    Object::Ptr b = db.row("SELECT * FROM whatsapp_broadcasts WHERE id = :1", id);
-    Object::Ptr out = newObject();
-    for (const char* k : {"id", "phone_number_id", "name", "status", "stop_reason"}) out->set(k, col(b, k));
-    out->set("template", parseObject(col(b, "template")));
-    out->set("created_at", num(b, "created_at"));
-    Object::Ptr counts = newObject();
-    long long total = 0;
-    for (const char* s : {"queued", "sending", "accepted", "sent", "delivered", "read", "failed", "interrupted"}) counts->set(s, 0);
-    Array::Ptr rows = db.rows("SELECT status, COUNT(*) AS n FROM whatsapp_sends WHERE broadcast_id = :1 GROUP BY status", id);
-    for (size_t i = 0; i < rows->size(); ++i) {
-        counts->set(col(rows->getObject(i), "status"), num(rows->getObject(i), "n"));
-        total += num(rows->getObject(i), "n");
-    }
-    out->set("recipients", total);
-    out->set("counts", counts);
+// A contact's phone as entered ("+1 650-555 1234", "(+1) 650.555.1234") with the separators people type
+// dropped; the caller checks E.164.
+std::string compactPhone(const std::string& phone) {
+    std::string out;
+    for (char c : phone)
+        if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')') out.push_back(c);
     return out;
 }
 
@@ -108,7 +99,8 @@ void registerBroadcastRoutes(parley::Plugin& p, Db db, Numbers& numbers, Sender&
     parley::Plugin plugin = p;
 
     // {"phone_number_id", "name", "template": {"name", "language", "parameters": ["{{name}}", ...]},
-    //  "recipients": ["+1650...", ...] or "csv": "phone,name\n+1650...,Ana\n"}
+    //  "recipients": ["+1650...", ...] or "csv": "phone,name\n+1650...,Ana\n" or "tag": "vip" (the tenant's
+    //  contacts with that tag, through the SDK's contacts read; rows are the contacts' order, 1-based)}
     p.route("POST", "/broadcasts", parley::Admin, [db, nums, snd, plugin](const parley::Request& r, parley::Response& w) {
         auto tenant = admitTenant(r, w, true);
         if (!tenant) return;
@@ -144,8 +136,45 @@ void registerBroadcastRoutes(parley::Plugin& p, Db db, Numbers& numbers, Sender&
                 else if (!seen.insert(phone).second) rejected.push_back({i + 1, phone + " is listed twice"});
                 else accepted.push_back({phone.substr(1), ""});
             }
+        } else if (body->has("tag")) {
+            if (!body->get("tag").isString() || body->getValue<std::string>("tag").empty())
+                return w.error(422, "invalid_field", "field 'tag' must be a contact tag such as \"vip\"");
+            if (!plugin.hostHas(3)) return w.error(501, "not_supported", "this Parley host cannot list contacts (needs ABI 1.3)");
+            std::set<std::string> seen;
+            std::string after;
+            size_t row = 0;
+            for (;;) {
+                Object::Ptr query = newObject();
+                query->set("tag", body->getValue<std::string>("tag"));
+                query->set("limit", 1000);
+                if (!after.empty()) query->set("after", after);
+                Object::Ptr page;
+                try {
+                    page = parseObject(plugin.contacts(*tenant, jsonText(query)));
+                } catch (const parley::Error& e) {
+                    return w.error(422, "invalid_field", std::string("field 'tag': ") + e.what());
+                }
+                Array::Ptr list = page->getArray("contacts");
+                for (size_t i = 0; list && i < list->size(); ++i) {
+                    Object::Ptr contact = list->getObject(i);
+                    std::string phone = compactPhone(col(contact, "phone"));
+                    ++row;
+                    if (!isE164(phone)) {
+                        rejected.push_back({row, "contact " + col(contact, "id") + " (" + col(contact, "name").substr(0, 60) + "): " +
+                                                     (phone.empty() ? std::string("has no phone number")
+                                                                    : "'" + phone.substr(0, 40) + "' is not an E.164 number")});
+                    } else if (!seen.insert(phone).second) {
+                        rejected.push_back({row, "contact " + col(contact, "id") + ": " + phone + " is another contact's number too"});
+                    } else {
+                        accepted.push_back({phone.substr(1), col(contact, "name")});
+                    }
+                }
+                after = col(page, "next");
+                if (after.empty() || accepted.size() > kMaxRecipients) break;
+            }
         } else {
-            return w.error(422, "invalid_field", "give the recipients as 'recipients' (an array of E.164 numbers) or 'csv' (text with a phone column)");
+            return w.error(422, "invalid_field", "give the recipients as 'recipients' (an array of E.164 numbers), 'csv' (text with a "
+                                                 "phone column) or 'tag' (the contacts with that tag)");
         }
         Array::Ptr rejected_json = new Array;
         for (const auto& rr : rejected) {
@@ -182,8 +211,9 @@ void registerBroadcastRoutes(parley::Plugin& p, Db db, Numbers& numbers, Sender&
             }
         });
         snd->wake();
+        snd->progress().changed(id, true);
         Object::Ptr out = newObject();
-        out->set("broadcast", progress(db, id));
+        out->set("broadcast", broadcastProgress(db, id));
         out->set("accepted", static_cast<Poco::Int64>(accepted.size()));
         out->set("rejected", rejected_json);
         w.json(201, jsonText(out));
@@ -194,7 +224,7 @@ void registerBroadcastRoutes(parley::Plugin& p, Db db, Numbers& numbers, Sender&
         if (!tenant) return;
         Array::Ptr rows = db.rows("SELECT id FROM whatsapp_broadcasts WHERE tenant_id = :1 ORDER BY created_at DESC LIMIT 200", *tenant);
         Array::Ptr list = new Array;
-        for (size_t i = 0; i < rows->size(); ++i) list->add(progress(db, col(rows->getObject(i), "id")));
+        for (size_t i = 0; i < rows->size(); ++i) list->add(broadcastProgress(db, col(rows->getObject(i), "id")));
         Object::Ptr out = newObject();
         out->set("broadcasts", list);
         w.json(200, jsonText(out));
@@ -216,19 +246,20 @@ void registerBroadcastRoutes(parley::Plugin& p, Db db, Numbers& numbers, Sender&
         auto id = find(r, w, false);
         if (!id) return;
         Object::Ptr out = newObject();
-        out->set("broadcast", progress(db, *id));
+        out->set("broadcast", broadcastProgress(db, *id));
         out->set("recipients", db.rows("SELECT recipient, status, graph_message_id, error, attempts, updated_at FROM whatsapp_sends "
                                        "WHERE broadcast_id = :1 ORDER BY created_at", *id));
         w.json(200, jsonText(out));
     });
 
-    p.route("POST", "/broadcasts/{id}/stop", parley::Admin, [db, find](const parley::Request& r, parley::Response& w) {
+    p.route("POST", "/broadcasts/{id}/stop", parley::Admin, [db, find, snd](const parley::Request& r, parley::Response& w) {
         auto id = find(r, w, true);
         if (!id) return;
         db.exec("UPDATE whatsapp_broadcasts SET status = 'stopped', stop_reason = 'stopped_by_admin', updated_at = :1 WHERE id = :2 AND status = 'running'",
                 nowMs(), *id);
+        snd->progress().changed(*id, true);
         Object::Ptr out = newObject();
-        out->set("broadcast", progress(db, *id));
+        out->set("broadcast", broadcastProgress(db, *id));
         w.json(200, jsonText(out));
     });
 
@@ -242,8 +273,9 @@ void registerBroadcastRoutes(parley::Plugin& p, Db db, Numbers& numbers, Sender&
         if (col(b, "status") == "stopped")
             db.exec("UPDATE whatsapp_broadcasts SET status = 'running', stop_reason = '', updated_at = :1 WHERE id = :2", nowMs(), *id);
         snd->wake();
+        snd->progress().changed(*id, true);
         Object::Ptr out = newObject();
-        out->set("broadcast", progress(db, *id));
+        out->set("broadcast", broadcastProgress(db, *id));
         w.json(200, jsonText(out));
     });
 }

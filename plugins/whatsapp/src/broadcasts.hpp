@@ -1,6 +1,6 @@
-// Broadcasts: a template to many recipients (a list or a CSV validated row by row, numbers in E.164), sent by
-// the sender's queue at the number's pace, per-recipient status, stopped by an expired token, resumed after a
-// restart without a second copy to anyone.
+// Broadcasts: a template to many recipients (a list, a CSV validated row by row, or the tenant's contacts with a
+// tag; numbers in E.164), sent by the sender's queue at the number's pace, per-recipient status pushed live to
+// the panel, stopped by an expired token, resumed after a restart without a second copy to anyone.
 #pragma once
 
 #include "numbers.hpp"

@@ -180,6 +180,7 @@ void Ingest::applyStatus(const std::string& wamid, const std::string& status, lo
     if (forward) {
         db_.exec("UPDATE whatsapp_sends SET status = :1, error = :2, updated_at = :3 WHERE id = :4 AND status = :5", status,
                  status == "failed" ? errors_json : std::string(), nowMs(), col(send, "id"), current);
+        if (progress_) progress_->changed(col(send, "broadcast_id"));
     }
     std::string message_id = col(send, "message_id");
     if (message_id.empty()) return;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "numbers.hpp"
+#include "progress.hpp"
 #include "settings.hpp"
 
 #include <map>
@@ -14,7 +15,9 @@ namespace parley::whatsapp {
 class Ingest {
 public:
     // `statusApplied` is called for each stored status (the sender replays statuses for sends it records later).
-    Ingest(Db db, Numbers& numbers, const Settings& settings) : db_(db), numbers_(numbers), settings_(settings) {}
+    // `progress` (may be null) hears about statuses of broadcast sends, for the panel's live progress.
+    Ingest(Db db, Numbers& numbers, const Settings& settings, ProgressNotices* progress = nullptr)
+        : db_(db), numbers_(numbers), settings_(settings), progress_(progress) {}
 
     void handshake(const parley::Request& r, parley::Response& w);
     void deliver(const parley::Request& r, parley::Response& w);
@@ -33,6 +36,7 @@ private:
     Db db_;
     Numbers& numbers_;
     const Settings& settings_;
+    ProgressNotices* progress_;
     std::mutex mutex_;
     std::map<std::string, long long> touched_at_;
     std::unordered_map<std::string, long long> window_;

@@ -4,6 +4,8 @@
 #include "graph.hpp"
 
 #include <algorithm>
+#include <map>
+#include <thread>
 
 namespace parley::whatsapp {
 
@@ -70,21 +72,30 @@ void Sender::run() {
             recoverInterrupted();
             // Due sends, oldest first; a stopped broadcast's recipients wait.
             Array::Ptr due = db_.rows(
-                "SELECT id FROM whatsapp_sends WHERE status = 'queued' AND next_attempt_at <= :1 AND (broadcast_id IS NULL OR "
+                "SELECT id, phone_number_id FROM whatsapp_sends WHERE status = 'queued' AND next_attempt_at <= :1 AND (broadcast_id IS NULL OR "
                 "broadcast_id IN (SELECT id FROM whatsapp_broadcasts WHERE status = 'running')) ORDER BY created_at, position, id LIMIT 100",
                 nowMs());
+            std::map<std::string, size_t> left;  // due sends per number in this pass
+            for (size_t i = 0; i < due->size(); ++i) ++left[col(due->getObject(i), "phone_number_id")];
             for (size_t i = 0; i < due->size(); ++i) {
                 {
                     std::lock_guard lock(mutex_);
                     if (stopping_) return;
                 }
-                sendOne(col(due->getObject(i), "id"));
+                size_t& upcoming = left[col(due->getObject(i), "phone_number_id")];
+                sendOne(col(due->getObject(i), "id"), upcoming);
+                if (upcoming > 1) --upcoming;
+                progress_.flush();
             }
             if (due->size() == 100) wake();  // more waiting
             // Broadcasts with nothing left to send are complete.
-            db_.exec("UPDATE whatsapp_broadcasts SET status = 'completed', updated_at = :1 WHERE status = 'running' AND NOT EXISTS "
-                     "(SELECT 1 FROM whatsapp_sends s WHERE s.broadcast_id = whatsapp_broadcasts.id AND s.status IN ('queued', 'sending'))",
-                     nowMs());
+            Array::Ptr completed = db_.rows(
+                "UPDATE whatsapp_broadcasts SET status = 'completed', updated_at = :1 WHERE status = 'running' AND NOT EXISTS "
+                "(SELECT 1 FROM whatsapp_sends s WHERE s.broadcast_id = whatsapp_broadcasts.id AND s.status IN ('queued', 'sending')) "
+                "RETURNING id",
+                nowMs());
+            for (size_t i = 0; i < completed->size(); ++i) progress_.changed(col(completed->getObject(i), "id"), true);
+            progress_.flush();
         } catch (const std::exception& e) {
             db_.plugin().error(std::string("sender: ") + e.what());
         }
@@ -150,12 +161,18 @@ void Sender::finish(const Object::Ptr& send, const std::string& status, const st
     db_.plugin().messageStatus(message_id, jsonText(body));
 }
 
-bool Sender::sendOne(const std::string& id) {
+bool Sender::sendOne(const std::string& id, size_t upcoming) {
     long long now = nowMs();
     Object::Ptr send = db_.row("UPDATE whatsapp_sends SET status = 'sending', lease_until = :1, updated_at = :2 "
                                "WHERE id = :3 AND status = 'queued' RETURNING *",
                                now + settings_.leaseMs(), now, id);
     if (!send) return false;
+    // Whatever happens to a broadcast's send shows in its live progress (throttled).
+    struct Notify {
+        ProgressNotices& progress;
+        std::string broadcast;
+        ~Notify() { progress.changed(broadcast); }
+    } notify{progress_, col(send, "broadcast_id")};
     auto requeue = [&](long long at, long long attempts, const std::string& error) {
         db_.exec("UPDATE whatsapp_sends SET status = 'queued', lease_until = NULL, next_attempt_at = :1, attempts = :2, "
                  "error = :3, updated_at = :4 WHERE id = :5",
@@ -182,7 +199,7 @@ bool Sender::sendOne(const std::string& id) {
         fail(why_not, attempts);
         return true;
     }
-    std::this_thread::sleep_until(pace_.reserve(number->phone_number_id));
+    pace_.wait(number->phone_number_id, upcoming);
     std::string version = number->graph_version.empty() ? settings_.default_graph_version : number->graph_version;
     std::string url = settings_.graph_base_url + "/" + version + "/" + number->phone_number_id + "/messages";
     GraphResult result;
@@ -225,9 +242,10 @@ bool Sender::sendOne(const std::string& id) {
         }
         case SendOutcome::token_expired: {
             numbers_.markTokenExpired(number->phone_number_id, result.error_json);
-            db_.exec("UPDATE whatsapp_broadcasts SET status = 'stopped', stop_reason = 'token_expired', updated_at = :1 "
-                     "WHERE phone_number_id = :2 AND status = 'running'",
-                     nowMs(), number->phone_number_id);
+            Array::Ptr stopped = db_.rows("UPDATE whatsapp_broadcasts SET status = 'stopped', stop_reason = 'token_expired', "
+                                          "updated_at = :1 WHERE phone_number_id = :2 AND status = 'running' RETURNING id",
+                                          nowMs(), number->phone_number_id);
+            for (size_t i = 0; i < stopped->size(); ++i) progress_.changed(col(stopped->getObject(i), "id"), true);
             requeue(nowMs(), attempts - 1, result.error_json);  // not this send's fault: it goes when the token is fixed
             return true;
         }

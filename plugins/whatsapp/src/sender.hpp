@@ -1,11 +1,12 @@
 // Sending: a durable queue (whatsapp_sends) drained by one thread per node through the Graph API, at each
-// number's pace, with back-off on rate limits and 5xx, no retry on permanent errors, and error 190 holding the
+// number's pace (shared by every node through the database), with back-off on rate limits and 5xx, no retry on permanent errors, and error 190 holding the
 // number's sends (and stopping its broadcasts) until the token is replaced.
 #pragma once
 
 #include "ingest.hpp"
 #include "numbers.hpp"
-#include "rate_limit.hpp"
+#include "progress.hpp"
+#include "shared_pace.hpp"
 #include "settings.hpp"
 
 #include <atomic>
@@ -17,8 +18,9 @@ namespace parley::whatsapp {
 
 class Sender {
 public:
-    Sender(Db db, Numbers& numbers, Ingest& ingest, const Settings& settings)
-        : db_(db), numbers_(numbers), ingest_(ingest), settings_(settings), pace_(settings.send_rate_per_second) {}
+    Sender(Db db, Numbers& numbers, Ingest& ingest, const Settings& settings, ProgressNotices& progress)
+        : db_(db), numbers_(numbers), ingest_(ingest), settings_(settings), progress_(progress),
+          pace_(db, settings.send_rate_per_second) {}
     ~Sender() { stop(); }
 
     // The outbound subscription's callback (inside the host's transaction): queues agent and bot messages of
@@ -28,11 +30,15 @@ public:
     void start();
     void stop();
     void wake();
+    // Live broadcast progress (the routes push after stop and resume).
+    ProgressNotices& progress() { return progress_; }
 
 private:
     void run();
     void recoverInterrupted();
-    bool sendOne(const std::string& id);  // false when another node took it
+    // false when another node took it; `upcoming` is how many sends this pass has due for the same number
+    // (the pace claims that many slots at once).
+    bool sendOne(const std::string& id, size_t upcoming = 1);
     void finish(const Object::Ptr& send, const std::string& status, const std::string& error_json, const std::string& wamid);
     std::string buildBody(const Object::Ptr& send, const Number& number, std::string& why_not);
 
@@ -40,7 +46,8 @@ private:
     Numbers& numbers_;
     Ingest& ingest_;
     const Settings& settings_;
-    SendPace pace_;
+    ProgressNotices& progress_;
+    SharedPace pace_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false, woken_ = false;

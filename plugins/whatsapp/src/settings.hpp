@@ -18,6 +18,7 @@ struct Settings {
     long long window_ms = 24LL * 3600 * 1000;
     long long flow_session_ms = 30LL * 60 * 1000;
     size_t max_body_bytes = 1 << 20;
+    long long media_max_bytes = 16LL << 20;  // inbound media larger than this is refused (the host caps at 16 MiB)
 
     static Settings fromJson(const std::string& config_json) {
         Settings s;
@@ -30,6 +31,7 @@ struct Settings {
         s.retry_base_ms = c->optValue<int>("retry_base_ms", s.retry_base_ms);
         s.max_attempts = c->optValue<int>("max_attempts", s.max_attempts);
         s.sender_poll_ms = c->optValue<int>("sender_poll_ms", s.sender_poll_ms);
+        s.media_max_bytes = c->optValue<Poco::Int64>("media_max_bytes", s.media_max_bytes);
         s.flow_session_ms = c->optValue<int>("flow_session_minutes", 30) * 60LL * 1000;
         return s;
     }

@@ -8,15 +8,17 @@ extern "C" void parley_plugin_unload(void);
 
 BOOST_AUTO_TEST_SUITE(plugin)
 
-BOOST_AUTO_TEST_CASE(registers_webhook_routes_outbound_subscription_and_flow_hook) {
+BOOST_AUTO_TEST_CASE(registers_webhook_routes_outbound_and_media_subscriptions_and_flow_hook) {
     parley::testing::FakeHost host(R"({"graph_base_url":"http://127.0.0.1:1","sender_poll_ms":10000})");
     BOOST_REQUIRE_MESSAGE(host.load(parley_plugin_load) == PARLEY_OK, parley::testing::FakeHost::lastError());
     BOOST_TEST(host.hookCount() == 1u);
     BOOST_TEST(host.routeCount() >= 2u);
     auto subs = host.subscriptions();
-    BOOST_REQUIRE(subs.size() == 1u);
+    BOOST_REQUIRE(subs.size() == 2u);
     BOOST_TEST(subs[0].first == "outbound");
     BOOST_TEST(subs[0].second == "message.created");
+    BOOST_TEST(subs[1].first == "media");
+    BOOST_TEST(subs[1].second == "message.created");
 
     auto missing = host.call("POST", "/", "{}", PARLEY_ROUTE_PUBLIC);
     BOOST_TEST(missing.status == 401);

@@ -1,10 +1,12 @@
 // WhatsApp (plugin whatsapp): numbers with their health and sealed secrets (the verify token shown once), the
 // 24-hour window, keyword flows edited as JSON with the server's errors pointing at the node, and template
-// broadcasts from a CSV with the per-row rejections and polled progress. Routes: /api/v1/plugins/whatsapp/…
-// (plugins/whatsapp/README.md); #/whatsapp/broadcasts/<id> is one broadcast's page.
+// broadcasts from a CSV or to the contacts with a tag, with the per-row rejections and live progress (pushed over
+// the realtime socket, polled only while it is down). Routes: /api/v1/plugins/whatsapp/… (plugins/whatsapp/README.md);
+// #/whatsapp/broadcasts/<id> is one broadcast's page.
 import { ApiError, session, cookie } from '../../common/api.js';
 import { h, table, withBusy, showFieldError, clearFieldErrors, formatTime } from '../../common/dom.js';
 import { heading, field, formMessages, writeButton, readOnlyNote, lines } from './ui.js';
+import { Realtime } from '../../inbox/realtime.js';
 
 const BASE = '/api/v1/plugins/whatsapp';
 const POLL_MS = 3000;
@@ -349,6 +351,7 @@ function broadcastForm(ctx, numbers) {
   const tplParams = h('input', { 'data-field': 'template.parameters', placeholder: '{{name}}' });
   const file = h('input', { type: 'file', accept: '.csv,text/csv' });
   const csv = h('textarea', { rows: 6, 'data-field': 'csv', className: 'code', placeholder: 'phone,name\n+16505551234,Ana' });
+  const tag = h('input', { 'data-field': 'tag', placeholder: 'vip', maxLength: 50 });
   file.addEventListener('change', async () => {
     if (file.files[0]) csv.value = await file.files[0].text();
   });
@@ -359,17 +362,19 @@ function broadcastForm(ctx, numbers) {
     field('Template language', tplLang), field('Template parameters', tplParams, 'Comma separated; {{name}} is the contact’s name from the CSV.'),
     field('Recipients (CSV file)', file, 'A header with a “phone” column (E.164, e.g. +16505551234) and optionally “name”; at most 10,000 rows.'),
     field('Recipients (CSV)', csv, 'The file’s text appears here; you can also paste or edit it.'),
+    field('Recipients (contacts with tag)', tag, 'Instead of a CSV: every contact with this tag and a phone number in E.164.'),
     h('div', { className: 'actions' }, h('button', { type: 'submit', 'data-write': true }, 'Start broadcast')), msgs.box, report);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearFieldErrors(form);
     msgs.error.hidden = true;
     report.replaceChildren();
-    if (!csv.value.trim()) return showFieldError(form, 'csv', 'Choose a CSV file or paste the recipients.');
+    if (!csv.value.trim() && !tag.value.trim()) return showFieldError(form, 'csv', 'Choose a CSV file, paste the recipients or name a contact tag.');
+    const recipients = tag.value.trim() ? { tag: tag.value.trim() } : { csv: csv.value };
     await withBusy(form.querySelector('button[type=submit]'), async () => {
       try {
         const r = await sendKeepingDetails(ctx, 'POST', '/broadcasts', { phone_number_id: number.value, name: name.value.trim(),
-          template: { name: tplName.value.trim(), language: tplLang.value.trim() || 'en_US', parameters: lines(tplParams.value) }, csv: csv.value });
+          template: { name: tplName.value.trim(), language: tplLang.value.trim() || 'en_US', parameters: lines(tplParams.value) }, ...recipients });
         creationReports.set(r.broadcast.id, r);
         ctx.go(`#/whatsapp/broadcasts/${r.broadcast.id}`);
       } catch (err) {
@@ -384,35 +389,43 @@ function broadcastForm(ctx, numbers) {
   return form;
 }
 
-// One broadcast: progress polled every few seconds while it runs (and while the page shows it), stop and
-// resume, each recipient's status and error, and the rows rejected when it was created.
+// Live broadcast progress: the plugin pushes {"type": "plugin_event", "plugin": "whatsapp", "name":
+// "broadcast.progress", "data": {"broadcast": {...}}} to the tenant's signed-in users (docs/http-api.md#realtime).
+// No presence is sent: an admin watching a broadcast does not count as an agent online.
+function listenProgress(ctx, onProgress, onState) {
+  const rt = new Realtime({
+    tenantId: ctx.tenantId, csrf: session.csrf || cookie('parley_csrf'), onState,
+    onFrame: (f) => {
+      if (f.type === 'plugin_event' && f.plugin === 'whatsapp' && f.name === 'broadcast.progress' && f.data && f.data.broadcast) onProgress(f.data.broadcast);
+    },
+  });
+  rt.start();
+  return rt;
+}
+
+// One broadcast: progress pushed live while the page shows it (polled every few seconds only while the socket is
+// down), stop and resume, each recipient's status and error, and the rows rejected when it was created.
 async function renderBroadcast(ctx, el, id) {
   const created = creationReports.get(id);
   creationReports.delete(id);
   const title = h('h1', { tabIndex: -1 });
   const facts = h('dl', { className: 'facts' });
   const bar = h('progress', { max: 1, value: 0 });
+  const live = h('p', { className: 'hint live-state', role: 'status' }, 'Connecting for live progress…');
   const actions = h('div', { className: 'actions' });
   const error = h('p', { className: 'form-error', role: 'alert', hidden: true });
   const recipients = h('div');
-  append(el, h('p', {}, h('a', { href: '#/whatsapp' }, '← WhatsApp')), title, readOnlyNote(ctx), facts, bar, actions, error);
+  append(el, h('p', {}, h('a', { href: '#/whatsapp' }, '← WhatsApp')), title, readOnlyNote(ctx), facts, bar, live, actions, error);
   if (created) {
     el.append(h('h2', {}, 'Rows not accepted'), h('p', {}, `${created.accepted} recipients accepted.`), rejectedTable(created.rejected));
   }
   el.append(h('h2', {}, 'Recipients'), recipients);
 
   let timer = null;
-  async function refresh() {
-    clearTimeout(timer);
-    timer = null;
-    if (!el.isConnected) return; // the user went elsewhere: stop polling
-    let r;
-    try {
-      r = await ctx.get(`${BASE}/broadcasts/${id}`);
-    } catch (err) {
-      return ctx.fail(err, Object.assign(error, { hidden: false }));
-    }
-    const b = r.broadcast;
+  let online = false;
+  let status = '';
+  function showBroadcast(b) {
+    status = b.status;
     title.textContent = `Broadcast “${b.name}”`;
     facts.replaceChildren(h('dt', {}, 'Status'), h('dd', { className: 'broadcast-status' }, statusText(b)),
       h('dt', {}, 'Template'), h('dd', {}, `${b.template.name} (${b.template.language})`),
@@ -432,12 +445,46 @@ async function renderBroadcast(ctx, el, id) {
         await refresh();
       }, error)),
     ].filter(Boolean));
+  }
+  // The whole page from the API; `quiet` (after a push) leaves the pushed progress shown when the read fails.
+  async function refresh(quiet = false) {
+    clearTimeout(timer);
+    timer = null;
+    if (!el.isConnected) return; // the user went elsewhere
+    let r;
+    try {
+      r = await ctx.get(`${BASE}/broadcasts/${id}`);
+    } catch (err) {
+      if (!quiet) ctx.fail(err, Object.assign(error, { hidden: false }));
+      return;
+    }
+    showBroadcast(r.broadcast);
     recipients.replaceChildren(table('Recipients', [
       ['Phone', (x) => '+' + x.recipient], ['Status', (x) => x.status], ['Attempts', (x) => String(x.attempts)],
       ['Error', (x) => errorText(x.error)], ['Updated', (x) => formatTime(x.updated_at)],
     ], r.recipients, 'No recipients.'));
-    if (b.status === 'running') timer = setTimeout(refresh, POLL_MS);
+    if (!online && r.broadcast.status === 'running') timer = setTimeout(refresh, POLL_MS);
   }
+  // Pushes redraw the progress at once; the recipients' table follows at most once a second.
+  let recipientsTimer = null;
+  const rt = listenProgress(ctx, (b) => {
+    if (!el.isConnected) return rt.stop();
+    if (b.id !== id) return;
+    showBroadcast(b);
+    if (!recipientsTimer) recipientsTimer = setTimeout(() => { recipientsTimer = null; refresh(true); }, 1000);
+  }, (state) => {
+    if (!el.isConnected) return rt.stop();
+    const was = online;
+    online = state === 'online';
+    live.textContent = online ? 'Live: progress updates as it happens.' : 'Live updates reconnecting; progress refreshes every few seconds.';
+    if (online && !was) refresh(true); // catch up on what was pushed while the socket was down
+    else if (!online && status === 'running' && !timer) timer = setTimeout(refresh, POLL_MS);
+  });
+  const watchdog = setInterval(() => {
+    if (el.isConnected) return;
+    rt.stop();
+    clearInterval(watchdog);
+  }, 2000);
   await refresh();
 }
 

@@ -22,8 +22,9 @@ extern "C" {
 /* ABI major: a plugin built for another major is refused. Since 1.0. */
 #define PARLEY_ABI_MAJOR 1
 /* ABI minor: the host loads plugins whose minor is at most its own. Since 1.0 (1.1 added subscribe; 1.2 the
- * channel functions channel_conversation, post_inbound and message_status). */
-#define PARLEY_ABI_MINOR 2
+ * channel functions channel_conversation, post_inbound and message_status; 1.3 store_file,
+ * set_conversation_attributes, publish_realtime and contacts). */
+#define PARLEY_ABI_MINOR 3
 
 /* Status codes returned by every host and plugin function. Since 1.0. */
 typedef enum parley_status {
@@ -285,6 +286,50 @@ typedef struct parley_host_api {
      * an unknown message. Opens its own write transaction: not from inside a subscription callback. */
     int (*message_status)(parley_plugin* plugin, const char* message_id, const char* status_json,
                           const char** message_out);
+
+    /* Since 1.3. Stores a file in a conversation through the core's file store, exactly as the web widget's
+     * uploads are stored: the same accepted types with the same content sniffing, the same size limit (the
+     * conversation's widget's features.max_file_size, 10 MiB by default, never over 100 MiB), the same storage
+     * under data_dir/files/ and the same download URL (/api/v1/files/<id>/<token>, a capability link).
+     * `request_json` is {"filename": "..." (1 to 200 bytes, no slashes or newlines), "content_type": "image/jpeg"
+     * (parameters after ";" are dropped), "message_id": "..." (optional: a message of this conversation whose
+     * payload.file becomes the stored file, in the same transaction as the file's row; agents watching the
+     * tenant then receive {"type": "message_updated", ...} live)}. `data` and `size` are the bytes (the host
+     * copies them). `file_out` (may be NULL) receives {"file": {"id", "name", "content_type", "size", "url"},
+     * "message": {...} (when message_id was given)}. PARLEY_ERR_DENIED when the file is over the limit,
+     * PARLEY_ERR_INVALID_ARGUMENT for a type not accepted or content that does not match it (last_error says
+     * which), PARLEY_ERR_NOT_FOUND for an unknown conversation or message, PARLEY_ERR_CONFLICT for a closed
+     * conversation when no message_id is given (a message's late media may still arrive after it closed).
+     * Writes the bytes and opens its own write transaction: not from inside a subscription callback or a
+     * transaction; call it from a job or a worker thread, never on the webhook's request path if it can wait. */
+    int (*store_file)(parley_plugin* plugin, const char* conversation_id, const char* request_json, const char* data,
+                      size_t size, const char** file_out);
+
+    /* Since 1.3. Merges `attributes_json`, a JSON object, into the conversation's custom attributes (the ones
+     * Lua rules set with ctx:set and the agent and admin APIs show as conversation.attributes): each key
+     * replaces the stored one, a null value removes the key; the merged attributes are at most 16 KiB. Keys are
+     * 1 to 64 bytes. Committed with a conversation.updated outbox event {"conversation_id", "conversation":
+     * {...}, "attributes": <the patch as given>, "origin": "<plugin id>"} in the same transaction, and agents
+     * watching the tenant receive the conversation live ({"type": "conversation", ...}). Nothing changes (and
+     * no event is written) when the patch changes nothing. `conversation_out` (may be NULL) receives
+     * {"conversation": {...}, "changed": true|false}. PARLEY_ERR_NOT_FOUND for an unknown conversation. Opens
+     * its own write transaction: not from inside a subscription callback or a transaction. */
+    int (*set_conversation_attributes)(parley_plugin* plugin, const char* conversation_id, const char* attributes_json,
+                                       const char** conversation_out);
+
+    /* Since 1.3. Pushes a small live notice to the signed-in users (agents and admins) of `tenant_id` connected
+     * to the realtime WebSocket, on every node: they receive {"type": "plugin_event", "plugin": "<plugin id>",
+     * "name": "<name>", "data": <data_json>} (docs/http-api.md#realtime). `name` is 1 to 64 of [a-z0-9_.];
+     * `data_json` is a JSON object of at most 4 KiB. Best effort and not stored: a client that is not connected
+     * misses it, so send progress and state a client can also read through the plugin's own API. */
+    int (*publish_realtime)(parley_plugin* plugin, const char* tenant_id, const char* name, const char* data_json);
+
+    /* Since 1.3. Reads a tenant's contacts (the people lead capture and admins recorded, with their tags), in id
+     * order. `query_json` is {"tag": "vip" (optional: only contacts with this tag), "after": "<contact id>"
+     * (optional: the page after it), "limit": 1..1000 (optional, default 200)}. `contacts_out` receives
+     * {"contacts": [{"id", "name", "email", "phone" (as entered; may be empty), "tags": [...], "created_at",
+     * "updated_at"}], "next": "<id to pass as after>" | null}. PARLEY_ERR_NOT_FOUND for an unknown tenant. */
+    int (*contacts)(parley_plugin* plugin, const char* tenant_id, const char* query_json, const char** contacts_out);
 } parley_host_api;
 
 /* The entry point every plugin exports. Register hooks and routes here and return PARLEY_OK; any other

@@ -214,11 +214,13 @@ public:
     void count(const std::string& name, double value = 1) const { api_->count(self_, name.c_str(), value); }
 
     // An HTTP request through the host's guarded client; throws parley::Error (PARLEY_ERR_DENIED for a
-    // private target the operator has not allowed, PARLEY_ERR_UNAVAILABLE when every attempt failed).
+    // private target the operator has not allowed, PARLEY_ERR_UNAVAILABLE when every attempt failed or the
+    // body was over `max_response_bytes`: 0 means 1 MiB, and the host caps it, 16 MiB by default).
     HttpReply http(const std::string& method, const std::string& url, const std::string& body = "",
-                   const std::string& headers = "", int timeout_ms = 0, int retries = 0) const {
+                   const std::string& headers = "", int timeout_ms = 0, int retries = 0,
+                   size_t max_response_bytes = 0) const {
         parley_http_request req{sizeof(parley_http_request), method.c_str(), url.c_str(), headers.c_str(),
-                                body.data(), body.size(), timeout_ms, 0, retries};
+                                body.data(), body.size(), timeout_ms, max_response_bytes, retries};
         parley_http_response resp{sizeof(parley_http_response), 0, nullptr, nullptr, 0};
         check(api_->http(self_, &req, &resp));
         return {resp.status, resp.headers ? resp.headers : "", std::string(resp.body ? resp.body : "", resp.body_size)};
@@ -303,6 +305,44 @@ public:
         check(api_->message_status(self_, message_id.c_str(), status_json.c_str(), &out));
         return out ? out : "";
     }
+
+    // ABI 1.3. Stores `data` in a conversation through the core's file store (the widget's types, size limit,
+    // storage and download URL); `request_json` is {"filename", "content_type", "message_id" (optional: that
+    // message's payload.file becomes the file)}. Returns {"file": {"id", "name", "content_type", "size", "url"},
+    // "message": {...}}. Throws parley::Error: PARLEY_ERR_DENIED over the size limit, PARLEY_ERR_INVALID_ARGUMENT
+    // for a type not accepted or content not matching it, PARLEY_ERR_NOT_FOUND, PARLEY_ERR_UNAVAILABLE on an
+    // older host. Not from inside a subscription callback or transaction.
+    std::string storeFile(const std::string& conversation_id, const std::string& request_json, std::string_view data) const {
+        requireMinor(3, offsetof(parley_host_api, store_file) + sizeof(api_->store_file));
+        const char* out = nullptr;
+        check(api_->store_file(self_, conversation_id.c_str(), request_json.c_str(), data.data(), data.size(), &out));
+        return out ? out : "";
+    }
+    // ABI 1.3. Merges a JSON object into the conversation's attributes (null removes a key), with a
+    // conversation.updated outbox event when something changed; returns {"conversation": {...}, "changed": bool}.
+    std::string setConversationAttributes(const std::string& conversation_id, const std::string& attributes_json) const {
+        requireMinor(3, offsetof(parley_host_api, set_conversation_attributes) + sizeof(api_->set_conversation_attributes));
+        const char* out = nullptr;
+        check(api_->set_conversation_attributes(self_, conversation_id.c_str(), attributes_json.c_str(), &out));
+        return out ? out : "";
+    }
+    // ABI 1.3. A live notice to the tenant's signed-in users on the realtime socket: {"type": "plugin_event",
+    // "plugin", "name", "data"}. Best effort, not stored.
+    void publishRealtime(const std::string& tenant_id, const std::string& name, const std::string& data_json) const {
+        requireMinor(3, offsetof(parley_host_api, publish_realtime) + sizeof(api_->publish_realtime));
+        check(api_->publish_realtime(self_, tenant_id.c_str(), name.c_str(), data_json.c_str()));
+    }
+    // ABI 1.3. A tenant's contacts in id order: `query_json` is {"tag", "after", "limit"}; returns {"contacts":
+    // [{"id", "name", "email", "phone", "tags", ...}], "next": id | null}. Throws parley::Error
+    // (PARLEY_ERR_NOT_FOUND for an unknown tenant).
+    std::string contacts(const std::string& tenant_id, const std::string& query_json = "{}") const {
+        requireMinor(3, offsetof(parley_host_api, contacts) + sizeof(api_->contacts));
+        const char* out = nullptr;
+        check(api_->contacts(self_, tenant_id.c_str(), query_json.c_str(), &out));
+        return out ? out : "";
+    }
+    // True when the host offers ABI 1.<minor> (a plugin built for 1.3 may check before optional calls).
+    bool hostHas(uint32_t minor) const { return api_->abi_minor >= minor; }
 
     // Exposes `fn` to Lua rules as parley.<name> ("kb.search"). Call from the load function.
     void luaFunction(const std::string& name, LuaFunction fn) {

@@ -7,7 +7,8 @@
 //
 // It implements the whole host table in memory: hooks and routes are recorded, kv and emitted events are
 // inspectable, sealing is a reversible marker (not encryption), durable subscriptions receive what
-// publish() gives them. SQL is not offered (PARLEY_ERR_UNAVAILABLE):
+// publish() gives them, and the ABI 1.3 calls (store_file, set_conversation_attributes, publish_realtime,
+// contacts) are recorded. SQL is not offered (PARLEY_ERR_UNAVAILABLE):
 // test SQL-using logic through the real server (tests/integration) or keep it in plain functions.
 #pragma once
 
@@ -205,6 +206,39 @@ public:
             if (out) *out = scratch().c_str();
             return static_cast<int>(PARLEY_OK);
         };
+        api_.store_file = [](parley_plugin* p, const char* conversation, const char* request, const char* data, size_t size,
+                             const char** out) {
+            FakeHost& h = of(p);
+            if (!conversation || !request || (!data && size)) return fail(PARLEY_ERR_INVALID_ARGUMENT, "store_file: null argument");
+            if (size > h.max_file_size)
+                return fail(PARLEY_ERR_DENIED, "the file is " + std::to_string(size) + " bytes; the limit is " +
+                                                   std::to_string(h.max_file_size) + " bytes");
+            h.stored_files.push_back({conversation, request, std::string(data ? data : "", size)});
+            std::string id = "00000000-0000-4000-a000-" + pad12(h.stored_files.size());
+            scratch() = "{\"file\":{\"id\":\"" + id + "\",\"size\":" + std::to_string(size) + ",\"url\":\"/api/v1/files/" + id + "/token\"}}";
+            if (out) *out = scratch().c_str();
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.set_conversation_attributes = [](parley_plugin* p, const char* conversation, const char* json, const char** out) {
+            if (!conversation || !json) return fail(PARLEY_ERR_INVALID_ARGUMENT, "set_conversation_attributes: null argument");
+            of(p).attribute_patches.emplace_back(conversation, json);
+            scratch() = std::string("{\"conversation\":{\"id\":\"") + conversation + "\"},\"changed\":true}";
+            if (out) *out = scratch().c_str();
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.publish_realtime = [](parley_plugin* p, const char* tenant, const char* name, const char* json) {
+            if (!tenant || !name || !json) return fail(PARLEY_ERR_INVALID_ARGUMENT, "publish_realtime: null argument");
+            of(p).realtime.push_back({tenant, name, json});
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.contacts = [](parley_plugin* p, const char* tenant, const char* query, const char** out) {
+            if (!tenant) return fail(PARLEY_ERR_INVALID_ARGUMENT, "contacts: null argument");
+            FakeHost& h = of(p);
+            h.contact_queries.emplace_back(tenant, query ? query : "{}");
+            scratch() = h.contacts_reply;
+            if (out) *out = scratch().c_str();
+            return static_cast<int>(PARLEY_OK);
+        };
         api_.lua_return = [](parley_lua_call* call, const char* json) {
             call->result = json;
             return static_cast<int>(PARLEY_OK);
@@ -351,6 +385,21 @@ public:
     std::vector<std::string> channel_requests;
     std::vector<std::pair<std::string, std::string>> inbound;
     std::vector<std::pair<std::string, std::string>> statuses;
+    // ABI 1.3: store_file calls (over max_file_size: PARLEY_ERR_DENIED, nothing kept; the fake does not check
+    // types), set_conversation_attributes (conversation id, patch JSON) and publish_realtime calls.
+    struct StoredFileCall {
+        std::string conversation_id, request_json, data;
+    };
+    std::vector<StoredFileCall> stored_files;
+    size_t max_file_size = 10 * 1024 * 1024;
+    std::vector<std::pair<std::string, std::string>> attribute_patches;
+    struct RealtimeNotice {
+        std::string tenant_id, name, data_json;
+    };
+    std::vector<RealtimeNotice> realtime;
+    // contacts calls (tenant id, query JSON) and what every call answers.
+    std::vector<std::pair<std::string, std::string>> contact_queries;
+    std::string contacts_reply = "{\"contacts\":[],\"next\":null}";
 
 private:
     struct Hook {

@@ -40,10 +40,10 @@ public:
         std::string body;
         Poco::StreamCopier::copyToString(request.stream(), body);
         int status = 500;
-        std::string answer;
-        graph_.handle(request.getMethod(), request.getURI(), request.get("Authorization", ""), body, status, answer);
+        std::string answer, content_type = "application/json";
+        graph_.handle(request.getMethod(), request.getURI(), request.get("Authorization", ""), body, status, answer, content_type);
         response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-        response.setContentType("application/json");
+        response.setContentType(content_type);
         response.setContentLength(static_cast<std::streamsize>(answer.size()));
         response.send() << answer;
     }
@@ -108,6 +108,14 @@ void FakeGraph::failNext(int http_status, const std::string& error_json, int tim
 void FakeGraph::expireTokenAfter(int successes) {
     std::lock_guard lock(mutex_);
     expire_after_ = successes;
+}
+void FakeGraph::addMedia(const std::string& media_id, const std::string& mime_type, const std::string& bytes, long long reported_size) {
+    std::lock_guard lock(mutex_);
+    media_[media_id] = {mime_type, bytes, reported_size < 0 ? static_cast<long long>(bytes.size()) : reported_size};
+}
+std::vector<FakeGraph::MediaRequest> FakeGraph::mediaRequests() const {
+    std::lock_guard lock(mutex_);
+    return media_requests_;
 }
 std::vector<FakeGraph::Request> FakeGraph::requests() const {
     std::lock_guard lock(mutex_);
@@ -184,8 +192,55 @@ std::string FakeGraph::checkShape(const std::string& body, std::string& to, std:
     return "unknown type '" + type + "'";
 }
 
+// Media the real way: GET /{version}/{media_id}[?phone_number_id=...] gives the URL (and type, hash, size);
+// GET /media-download/{media_id} gives the bytes. Both need a configured number's bearer token; an unknown id
+// gets Graph's error 100 for a missing object. failNext applies here too (a 5xx, then the real answer).
+bool FakeGraph::handleMedia(const std::string& method, const std::vector<std::string>& parts, const std::string& query,
+                            const std::string& authorization, int& status, std::string& answer, std::string& content_type) {
+    bool lookup = parts.size() == 2 && parts[0].rfind("v", 0) == 0;
+    bool download = parts.size() == 2 && parts[0] == "media-download";
+    if (method != "GET" || (!lookup && !download)) return false;
+    auto error = [&](int http, const std::string& error_json) {
+        status = http;
+        answer = "{\"error\":" + error_json + "}";
+    };
+    bool authorized = false;
+    for (const auto& [number, token] : tokens_) {
+        if (lookup && query.find("phone_number_id=") != std::string::npos && query.find("phone_number_id=" + number) == std::string::npos)
+            continue;
+        authorized = authorized || authorization == "Bearer " + token;
+    }
+    auto media = media_.find(parts[1]);
+    if (!authorized) {
+        error(401, waFixture("pywa_error_190_expired_token.json"));
+    } else if (!failures_.empty()) {
+        error(failures_.front().status, failures_.front().error);
+        failures_.erase(failures_.begin());
+    } else if (media == media_.end()) {
+        error(400, R"({"message":"Unsupported get request. Object with ID ')" + parts[1] +
+                   R"(' does not exist, cannot be loaded due to missing permissions, or does not support this operation.","type":"GraphMethodException","code":100,"error_subcode":33,"fbtrace_id":"AbCdEf"})");
+    } else if (lookup) {
+        Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        o->set("messaging_product", std::string("whatsapp"));
+        o->set("url", baseUrl() + "/media-download/" + parts[1]);
+        o->set("mime_type", media->second.mime_type);
+        o->set("sha256", parley::core::sha256Hex(media->second.bytes));
+        o->set("file_size", static_cast<Poco::Int64>(media->second.reported_size));
+        o->set("id", parts[1]);
+        status = 200;
+        answer = parley::core::toJson(o);
+    } else {
+        status = 200;
+        answer = media->second.bytes;
+        content_type = media->second.mime_type;
+    }
+    media_requests_.push_back({"/" + parts[0] + "/" + parts[1], authorization, status});
+    changed_.notify_all();
+    return true;
+}
+
 void FakeGraph::handle(const std::string& method, const std::string& uri, const std::string& authorization,
-                       const std::string& body, int& status, std::string& answer) {
+                       const std::string& body, int& status, std::string& answer, std::string& content_type) {
     std::lock_guard lock(mutex_);
     Request r;
     r.at = std::chrono::steady_clock::now();
@@ -193,9 +248,11 @@ void FakeGraph::handle(const std::string& method, const std::string& uri, const 
     r.body = body;
     // /{version}/{phone_number_id}/messages
     std::vector<std::string> parts;
-    std::stringstream path(uri);
+    std::string query = uri.find('?') == std::string::npos ? "" : uri.substr(uri.find('?') + 1);
+    std::stringstream path(uri.substr(0, uri.find('?')));
     for (std::string p; std::getline(path, p, '/');)
         if (!p.empty()) parts.push_back(p);
+    if (handleMedia(method, parts, query, authorization, status, answer, content_type)) return;
     auto error = [&](int http, const std::string& error_json) {
         status = http;
         answer = "{\"error\":" + error_json + "}";

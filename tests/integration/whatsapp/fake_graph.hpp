@@ -1,6 +1,8 @@
 // A fake of Meta's Graph API for tests: a loopback HTTP server that checks send bodies against the fixtures'
 // shapes, answers with the real response and error shapes (read from ../shared/fixtures/whatsapp), and can be
-// told to fail (rate limits, 5xx, an expired token). Also builds signed webhooks from the fixtures.
+// told to fail (rate limits, 5xx, an expired token). It serves media the real way: GET /{version}/{media_id}
+// answers {"messaging_product","url","mime_type","sha256","file_size","id"} and the url gives the bytes, both
+// only with the number's bearer token. Also builds signed webhooks from the fixtures.
 #pragma once
 
 #include <Poco/Net/HTTPServer.h>
@@ -42,6 +44,17 @@ public:
     // After `successes` more accepted sends, the token is treated as expired (190) until setToken again.
     void expireTokenAfter(int successes);
 
+    // Media the fake serves: GET /{version}/{media_id} names a download URL on this server. `reported_size`
+    // is the file_size Graph reports (-1: the real size).
+    void addMedia(const std::string& media_id, const std::string& mime_type, const std::string& bytes,
+                  long long reported_size = -1);
+    struct MediaRequest {
+        std::string path, authorization;
+        int status = 0;
+    };
+    // Media look-ups and downloads, in order (sends are in requests()).
+    std::vector<MediaRequest> mediaRequests() const;
+
     std::vector<Request> requests() const;
     size_t count() const;
     // Waits until at least `n` requests arrived; false after `seconds`.
@@ -51,10 +64,18 @@ public:
 
     // Internal: called by the request handler.
     void handle(const std::string& method, const std::string& uri, const std::string& authorization, const std::string& body,
-                int& status, std::string& answer);
+                int& status, std::string& answer, std::string& content_type);
 
 private:
     std::string checkShape(const std::string& body, std::string& to, std::string& type) const;
+    bool handleMedia(const std::string& method, const std::vector<std::string>& parts, const std::string& query,
+                     const std::string& authorization, int& status, std::string& answer, std::string& content_type);
+    struct Media {
+        std::string mime_type, bytes;
+        long long reported_size;
+    };
+    std::map<std::string, Media> media_;
+    std::vector<MediaRequest> media_requests_;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     int port_ = 0;
     mutable std::mutex mutex_;

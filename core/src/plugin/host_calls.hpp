@@ -1,0 +1,62 @@
+// What every host function shares: the thread's last error and scratch string, the exception guard, and the
+// conversation check, so the table can live in more than one file (host_api.cpp, host_api_13.cpp).
+#pragma once
+
+#include "app/errors.hpp"
+#include "plugin/loaded_plugin.hpp"
+#include "store/conversation_repository.hpp"
+
+#include <parley/plugin.h>
+
+#include <optional>
+#include <string>
+
+namespace parley::core {
+
+struct App;
+
+namespace host {
+
+// last_error(): why the last host call on this thread failed.
+inline thread_local std::string t_host_error;
+// Strings returned to a plugin, valid until its next host call on this thread.
+inline thread_local std::string t_scratch;
+
+inline int fail(int status, const std::string& message) {
+    t_host_error = message;
+    return status;
+}
+
+// Runs a host function body, mapping exceptions to status codes (nothing may unwind into the plugin).
+template <typename Body>
+int guard(Body&& body) {
+    t_host_error.clear();
+    try {
+        return body();
+    } catch (const ApiError& e) {
+        return fail(e.status() == 404 ? PARLEY_ERR_NOT_FOUND : PARLEY_ERR_INVALID_ARGUMENT, e.what());
+    } catch (const std::exception& e) {
+        return fail(PARLEY_ERR_INTERNAL, e.what());
+    } catch (...) {
+        return fail(PARLEY_ERR_INTERNAL, "unknown error");
+    }
+}
+
+template <typename T>
+bool missing(T* p) {
+    return p == nullptr;
+}
+
+App& appOf(parley_plugin* p);
+
+// The conversation a plugin names for a new message: NOT_FOUND for an unknown id, CONFLICT once it is closed.
+int openConversation(parley_plugin* p, const std::string& id, std::optional<Conversation>& out);
+
+// True while this thread runs inside a plugin transaction or a subscription callback.
+bool inTransaction();
+
+// Fills in the ABI 1.3 entries (host_api_13.cpp).
+void addHostApi13(parley_host_api& api);
+
+}  // namespace host
+}  // namespace parley::core
