@@ -1,4 +1,4 @@
-// Two steps per pass, each one transaction:
+// Two steps per pass, in one transaction (one commit, one fsync on SQLite, for both):
 //  1. fan-out: undispatched outbox rows (delivered_at IS NULL) become one event_deliveries row per matching
 //     subscription, and get delivered_at. One node at a time (an advisory lock on PostgreSQL, the write lock
 //     on SQLite), so event_deliveries.id is the order events became visible, i.e. commit order.
@@ -10,6 +10,8 @@
 //     under a savepoint: an acknowledgement deletes the row together with whatever the subscriber wrote; a
 //     failure rolls the subscriber back to the savepoint and schedules a retry. A node that dies mid-batch
 //     loses its transaction, so its rows are simply delivered again (at least once).
+// A pass runs when woken (a commit on this node that wrote an outbox row, or another node's note over the
+// realtime bus) or after poll_interval_ms idle, which stays the safety net.
 #include "pipeline/outbox_dispatcher.hpp"
 
 #include "http/json.hpp"
@@ -22,6 +24,7 @@
 #include <Poco/Logger.h>
 
 #include <map>
+#include <utility>
 
 namespace parley::core {
 namespace {
@@ -107,20 +110,14 @@ void OutboxDispatcher::add(OutboxSubscriber subscriber) {
     subscribers_.push_back(std::move(subscriber));
 }
 
-int OutboxDispatcher::fanOut(long long now_ms) {
-    long long waiting = 0;
-    db_.read([&](soci::session& sql) {
-        sql << "SELECT COUNT(*) FROM (SELECT 1 FROM outbox_events WHERE delivered_at IS NULL LIMIT 1) AS w",
-            soci::into(waiting);
-    });
-    if (waiting == 0) return 0;
+int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms) {
     bool pg = db_.isPostgres();
-    return db_.write([&](soci::session& sql) {
+    {
         if (pg) {
             int got = 0;
             sql << "SELECT CASE WHEN pg_try_advisory_xact_lock(" + std::to_string(kFanOutLock) + ") THEN 1 ELSE 0 END",
                 soci::into(got);
-            if (!got) return 0;  // another node is fanning out right now
+            if (!got) return -1;  // another node is fanning out right now
         }
         std::vector<std::pair<std::string, std::string>> subscriptions;  // name, patterns
         {
@@ -153,20 +150,13 @@ int OutboxDispatcher::fanOut(long long now_ms) {
             sql << "UPDATE outbox_events SET delivered_at = :t WHERE id = :id", soci::use(now_ms), soci::use(e.id);
         }
         return static_cast<int>(events.size());
-    });
+    }
 }
 
-int OutboxDispatcher::deliverDue(const OutboxSubscriber& s, long long now_ms) {
-    long long due = 0;
-    db_.read([&](soci::session& sql) {
-        sql << "SELECT COUNT(*) FROM (SELECT 1 FROM event_deliveries WHERE subscription = :s AND next_attempt_at <= :t "
-               "LIMIT 1) AS d",
-            soci::use(s.name), soci::use(now_ms), soci::into(due);
-    });
-    if (due == 0) return 0;
+int OutboxDispatcher::deliverDue(soci::session& sql, const OutboxSubscriber& s, long long now_ms) {
     bool pg = db_.isPostgres();
     int acknowledged = 0;
-    db_.write([&](soci::session& sql) {
+    {
         struct Row {
             long long id;
             int attempts;
@@ -236,13 +226,6 @@ int OutboxDispatcher::deliverDue(const OutboxSubscriber& s, long long now_ms) {
             log_.warning("subscription " + s.name + " failed on " + r.name + " " + r.event_id + " (attempt " +
                          std::to_string(attempts) + ", retry in " + std::to_string(next - now_ms) + " ms): " + error);
         }
-    });
-    if (acknowledged > 0 && s.committed) {
-        try {
-            s.committed();
-        } catch (const std::exception& e) {
-            log_.warning("subscription " + s.name + ": committed callback threw: " + e.what());
-        }
     }
     return acknowledged;
 }
@@ -253,15 +236,70 @@ int OutboxDispatcher::runOnce(long long now_ms) {
         std::lock_guard lock(mutex_);
         subscribers = subscribers_;
     }
-    int done = fanOut(now_ms);
-    for (const auto& s : subscribers) {
+    // Reads first: an idle pass costs no write transaction (and no fsync).
+    bool undispatched = false;
+    std::vector<const OutboxSubscriber*> due;
+    db_.read([&](soci::session& sql) {
+        long long n = 0;
+        sql << "SELECT COUNT(*) FROM (SELECT 1 FROM outbox_events WHERE delivered_at IS NULL LIMIT 1) AS w", soci::into(n);
+        undispatched = n > 0;
+        for (const auto& s : subscribers) {
+            sql << "SELECT COUNT(*) FROM (SELECT 1 FROM event_deliveries WHERE subscription = :s AND next_attempt_at <= :t "
+                   "LIMIT 1) AS d",
+                soci::use(s.name), soci::use(now_ms), soci::into(n);
+            if (n > 0 || undispatched) due.push_back(&s);
+        }
+    });
+    if (!undispatched && due.empty()) return 0;
+    fan_out_busy_ = false;
+    std::vector<std::pair<const OutboxSubscriber*, int>> acknowledged;
+    int done = db_.write([&](soci::session& sql) {
+        acknowledged.clear();  // a retried body starts afresh
+        int moved = undispatched ? fanOut(sql, now_ms) : 0;
+        if (moved < 0) {
+            fan_out_busy_ = true;
+            moved = 0;
+        }
+        int total = moved;
+        for (const auto* s : due) {
+            // A subscriber whose delivery throws loses only its own part of the pass, not the fan-out.
+            sql << "SAVEPOINT parley_subscription";
+            try {
+                int n = deliverDue(sql, *s, now_ms);
+                sql << "RELEASE SAVEPOINT parley_subscription";
+                if (n > 0) acknowledged.emplace_back(s, n);
+                total += n;
+            } catch (const std::exception& e) {
+                sql << "ROLLBACK TO SAVEPOINT parley_subscription";
+                sql << "RELEASE SAVEPOINT parley_subscription";
+                log_.error("outbox: delivering to " + s->name + " failed: " + e.what());
+            }
+        }
+        return total;
+    });
+    for (const auto& [s, n] : acknowledged) {
+        if (!s->committed) continue;
         try {
-            done += deliverDue(s, now_ms);
+            s->committed();
         } catch (const std::exception& e) {
-            log_.error("outbox: delivering to " + s.name + " failed: " + e.what());
+            log_.warning("subscription " + s->name + ": committed callback threw: " + e.what());
         }
     }
     return done;
+}
+
+void OutboxDispatcher::wake(bool local) {
+    {
+        std::lock_guard lock(mutex_);
+        woken_ = true;
+        if (local) announce_ = true;
+    }
+    wake_.notify_all();
+}
+
+void OutboxDispatcher::onLocalCommits(std::function<void()> announce) {
+    std::lock_guard lock(mutex_);
+    announcer_ = std::move(announce);
 }
 
 void OutboxDispatcher::start() {
@@ -272,7 +310,18 @@ void OutboxDispatcher::start() {
     thread_ = std::thread([this] {
         std::unique_lock lock(mutex_);
         while (!stopping_) {
+            woken_ = false;
+            bool announce = std::exchange(announce_, false);
+            auto announcer = announcer_;
             lock.unlock();
+            // Other nodes look too: one of them may hold the fan-out lock, or serve a subscription we do not.
+            if (announce && announcer) {
+                try {
+                    announcer();
+                } catch (const std::exception& e) {
+                    log_.warning(std::string("outbox: announcing to other nodes failed: ") + e.what());
+                }
+            }
             int done = 0;
             try {
                 done = runOnce(nowMs());
@@ -280,9 +329,11 @@ void OutboxDispatcher::start() {
                 log_.error(std::string("outbox: ") + e.what());
             }
             lock.lock();
-            // A full batch means more is waiting: go again at once.
-            if (done < options_.batch_size)
-                wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval_ms), [this] { return stopping_; });
+            // A full batch means more is waiting: go again at once. Another node holding the fan-out lock
+            // means ours may be left: look again soon rather than after a whole poll interval.
+            if (done >= options_.batch_size) continue;
+            int wait_ms = fan_out_busy_ ? std::min(options_.poll_interval_ms, 5) : options_.poll_interval_ms;
+            wake_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return stopping_ || woken_; });
         }
     });
 }

@@ -16,6 +16,9 @@ namespace {
 
 constexpr auto kLeaseTimeout = std::chrono::seconds(10);
 
+thread_local bool t_outbox_written = false;  // this thread's open write transaction wrote an outbox row
+thread_local int t_writer_turns = 0;         // WriterTurns held by this thread (nested writes skip the queue)
+
 std::string sqlitePath(const std::string& url) {
     std::string path = url.substr(std::string("sqlite:").size());
     if (path.rfind("//", 0) == 0) path = path.substr(2);
@@ -129,7 +132,35 @@ soci::session& Database::Lease::operator*() const {
     return sql;
 }
 
+Database::WriterTurn::WriterTurn(Database& db) {
+    if (db.backend_ != DbBackend::sqlite || t_writer_turns > 0) return;
+    std::unique_lock lock(db.writers_mutex_);
+    unsigned long long ticket = db.writers_next_++;
+    db.writers_turn_.wait(lock, [&] { return db.writers_serving_ == ticket; });
+    db_ = &db;
+    t_writer_turns++;
+}
+
+Database::WriterTurn::~WriterTurn() {
+    if (!db_) return;
+    t_writer_turns--;
+    {
+        std::lock_guard lock(db_->writers_mutex_);
+        db_->writers_serving_++;
+    }
+    db_->writers_turn_.notify_all();
+}
+
+void Database::noteOutboxWrite() { t_outbox_written = true; }
+
+void Database::committed() {
+    if (!t_outbox_written) return;
+    t_outbox_written = false;
+    if (outbox_listener_) outbox_listener_();
+}
+
 void Database::begin(soci::session& sql, bool for_write) {
+    if (for_write) t_outbox_written = false;
     if (backend_ == DbBackend::sqlite && for_write)
         sql << "BEGIN IMMEDIATE";
     else
@@ -137,6 +168,7 @@ void Database::begin(soci::session& sql, bool for_write) {
 }
 
 void Database::rollbackQuietly(soci::session& sql) {
+    t_outbox_written = false;
     try {
         sql.rollback();
     } catch (...) {
