@@ -39,8 +39,7 @@ PARLEY_PLUGIN(load) {
             if (stringOf(event, "name") == "message.created") state().automation->stage(event);
         },
         [] {
-            state().deliveries->ensureStarted();
-            state().deliveries->wake();
+            state().deliveries->committed();  // hands what it claimed to the senders, wakes the claimer
             state().automation->committed();
         });
 

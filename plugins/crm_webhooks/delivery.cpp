@@ -1,151 +1,183 @@
-// Claim (one transaction: due heads of each conversation, under each endpoint's cap), send outside any
-// transaction, record the outcomes (one transaction). A worker that dies mid-send leaves a lease that
-// expires, and the delivery is sent again with the same webhook-id: receivers deduplicate on it.
+// The delivery queue's SQL: enqueue (claiming fresh heads in the subscription's transaction), the bookkeeper's
+// transaction (a batch of outcomes recorded, then the due heads of each conversation claimed, under each
+// endpoint's cap), sending, and the health check. A claim is a lease: a node that dies mid-send leaves one that expires,
+// and the delivery is sent again with the same webhook-id: receivers deduplicate on it.
 #include "delivery.hpp"
 
 #include "retry_schedule.hpp"
 #include "signing.hpp"
 
-#include <map>
+#include <algorithm>
 
 namespace parley::crm_webhooks {
+namespace {
 
-Deliveries::Deliveries(parley::Plugin plugin, Settings settings) : p_(plugin), s_(std::move(settings)) {}
+constexpr long long kEndpointCacheMs = 1000;  // how stale a sender's copy of an endpoint row may be
+constexpr int kClaimBatch = 256;
+
+// Columns a sender needs, as the claim returns them.
+const char* const kClaimed = "seq, id, tenant_id, endpoint_id, event_name, body, attempts, locked_until";
+
+}  // namespace
+
+Deliveries::Deliveries(parley::Plugin plugin, Settings settings) : p_(plugin), s_(std::move(settings)) {
+    // sqlite_version() exists only on SQLite; asked outside any transaction, so a PostgreSQL error aborts nothing.
+    try {
+        rows(p_, "SELECT sqlite_version() AS v");
+    } catch (const std::exception&) {
+        postgres_ = true;
+    }
+    sends_per_endpoint_ = std::max(1, std::min(s_.max_concurrency_per_endpoint, s_.workers / 2));
+    token_prefix_ = newUuid().substr(0, 8) + ":";
+    token_ = token_prefix_ + "0";
+}
 
 Deliveries::~Deliveries() { stop(); }
+
+// True when a new row for this endpoint and ordering key may be claimed in the current transaction: nothing of
+// its conversation is ahead of it (pending or in flight), and the endpoint is under its cap. On PostgreSQL the
+// endpoint row is locked without waiting, as the claimer does (SKIP LOCKED: never a deadlock, at worst the row
+// waits for the claimer).
+bool Deliveries::claimableNow(const std::string& endpoint_id, const std::string& key, long long now) {
+    if (intOf(rows(p_, "SELECT COUNT(*) AS n FROM crm_webhooks_delivery WHERE endpoint_id = :1 AND ordering_key = :2 "
+                       "AND state IN ('pending', 'delivering')", P(endpoint_id, key))[0], "n") > 0)
+        return false;
+    if (postgres_ &&
+        rows(p_, "SELECT id FROM crm_webhooks_endpoint WHERE id = :1 FOR UPDATE SKIP LOCKED", P(endpoint_id)).empty())
+        return false;
+    long long in_flight = intOf(rows(p_, "SELECT COUNT(*) AS n FROM crm_webhooks_delivery WHERE endpoint_id = :1 "
+                                         "AND state = 'delivering' AND locked_until >= :2", P(endpoint_id, now))[0], "n");
+    return in_flight < s_.max_concurrency_per_endpoint;
+}
 
 void Deliveries::enqueue(const Json& event) {
     std::string tenant = stringOf(event, "tenant_id"), name = stringOf(event, "name"), id = stringOf(event, "id");
     if (tenant.empty() || !isUuid(tenant) || id.empty()) return;
     std::string widget = widgetOf(event), key = stringOf(event, "conversation_id", "event:" + id);
     std::string standard, legacy;
-    long long now = nowMs();
+    long long now = nowMs(), lease = now + s_.attempt_timeout_ms + 5000;
     for (const auto& e : rows(p_, "SELECT id, widget_id, events, format FROM crm_webhooks_endpoint "
-                                  "WHERE tenant_id = :1 AND enabled = 1", P(tenant))) {
+                                  "WHERE tenant_id = :1 AND enabled = 1 ORDER BY id", P(tenant))) {
         std::string only = stringOf(e, "widget_id");
         if (!only.empty() && only != widget) continue;
         if (!parley::eventMatches(stringOf(e, "events"), name)) continue;
         std::string& body = stringOf(e, "format") == "legacy" ? legacy : standard;
         if (body.empty()) body = stringOf(e, "format") == "legacy" ? legacyBody(event) : standardBody(event);
-        p_.sql("INSERT INTO crm_webhooks_delivery (id, tenant_id, endpoint_id, event_id, event_name, ordering_key, body, "
-               "state, attempts, next_attempt_at, created_at) VALUES (:1, :2, :3, :4, :5, :6, :7, 'pending', 0, :8, :9) "
-               "ON CONFLICT (endpoint_id, event_id) DO NOTHING",
-               P(webhookId(id), tenant, stringOf(e, "id"), id, name, key, body, now, now));
+        std::string endpoint = stringOf(e, "id");
+        bool claim = claimableNow(endpoint, key, now);
+        auto inserted = rows(p_,
+               "INSERT INTO crm_webhooks_delivery (id, tenant_id, endpoint_id, event_id, event_name, ordering_key, body, "
+               "state, attempts, next_attempt_at, locked_until, claim_token, created_at) "
+               "VALUES (:1, :2, :3, :4, :5, :6, :7, :8, 0, :9, :10, :11, :12) "
+               "ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING seq",
+               claim ? P(webhookId(id), tenant, endpoint, id, name, key, body, "delivering", now, lease, token_, now)
+                     : P(webhookId(id), tenant, endpoint, id, name, key, body, "pending", now, 0, nullptr, now));
+        if (claim && !inserted.empty()) claimed_with_token_++;
     }
 }
 
-void Deliveries::ensureStarted() {
-    std::lock_guard lock(mutex_);
-    if (started_ || stopping_) return;
-    started_ = true;
-    for (int i = 0; i < s_.workers; ++i) threads_.emplace_back([this] { work(); });
-}
-
-void Deliveries::wake() {
-    {
-        std::lock_guard lock(mutex_);
-        generation_++;
-    }
-    wake_.notify_all();
-}
-
-void Deliveries::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    for (auto& t : threads_)
-        if (t.joinable()) t.join();
-    threads_.clear();
-}
-
-void Deliveries::work() {
-    for (;;) {
-        unsigned long long seen;
-        {
-            std::lock_guard lock(mutex_);
-            if (stopping_) return;
-            seen = generation_;
-        }
-        int done = 0;
-        try {
-            done = runOnce();
-        } catch (const std::exception& e) {
-            p_.warn(std::string("delivery round failed: ") + e.what());
-        }
-        if (done > 0) continue;
-        std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, std::chrono::milliseconds(s_.poll_interval_ms),
-                       [&] { return stopping_ || generation_ != seen; });
-    }
-}
-
-int Deliveries::runOnce() {
-    long long now = nowMs();
+std::vector<Json> Deliveries::claimIn(long long now) {
     long long lease = now + s_.attempt_timeout_ms + 5000;
     std::vector<Json> claimed;
-    p_.transaction([&] {
-        // Heads only: an earlier delivery of the same conversation to the same endpoint that is pending or in
-        // flight holds later ones back (order per conversation); dead letters do not.
-        auto candidates = rows(
-            p_,
-            "SELECT d.seq, d.endpoint_id FROM crm_webhooks_delivery d JOIN crm_webhooks_endpoint e ON e.id = d.endpoint_id "
-            "WHERE e.enabled = 1 AND ((d.state = 'pending' AND d.next_attempt_at <= :1) OR "
-            "(d.state = 'delivering' AND d.locked_until < :2)) AND NOT EXISTS (SELECT 1 FROM crm_webhooks_delivery b "
-            "WHERE b.endpoint_id = d.endpoint_id AND b.ordering_key = d.ordering_key AND b.seq < d.seq "
-            "AND b.state IN ('pending', 'delivering')) ORDER BY d.seq LIMIT 32",
-            P(now, now));
-        std::map<std::string, long long> in_flight;
-        for (const auto& c : candidates) {
-            std::string endpoint = stringOf(c, "endpoint_id");
-            if (!in_flight.count(endpoint)) {
-                // Touching the endpoint row locks it until commit: claims for one endpoint are serialized across
-                // nodes, so the cap holds cluster-wide.
-                p_.sql("UPDATE crm_webhooks_endpoint SET updated_at = updated_at WHERE id = :1", P(endpoint));
-                in_flight[endpoint] = intOf(rows(p_,
-                                                 "SELECT COUNT(*) AS n FROM crm_webhooks_delivery WHERE endpoint_id = :1 "
-                                                 "AND state = 'delivering' AND locked_until >= :2",
-                                                 P(endpoint, now))[0],
-                                            "n");
-            }
-            if (in_flight[endpoint] >= s_.max_concurrency_per_endpoint) continue;
-            auto got = rows(p_,
-                            "UPDATE crm_webhooks_delivery SET state = 'delivering', locked_until = :1 WHERE seq = :2 AND "
-                            "(state = 'pending' OR (state = 'delivering' AND locked_until < :3)) "
-                            "RETURNING seq, id, tenant_id, endpoint_id, event_name, body, attempts",
-                            P(lease, intOf(c, "seq"), now));
-            if (got.empty()) continue;  // another worker took it
-            in_flight[endpoint]++;
-            claimed.push_back(got[0]);
+    // Heads only: an earlier delivery of the same conversation to the same endpoint that is pending or in
+    // flight holds later ones back (order per conversation); dead letters do not.
+    auto candidates = rows(
+        p_,
+        "SELECT d.seq, d.endpoint_id FROM crm_webhooks_delivery d JOIN crm_webhooks_endpoint e ON e.id = d.endpoint_id "
+        "WHERE e.enabled = 1 AND ((d.state = 'pending' AND d.next_attempt_at <= :1) OR "
+        "(d.state = 'delivering' AND d.locked_until < :2)) AND NOT EXISTS (SELECT 1 FROM crm_webhooks_delivery b "
+        "WHERE b.endpoint_id = d.endpoint_id AND b.ordering_key = d.ordering_key AND b.seq < d.seq "
+        "AND b.state IN ('pending', 'delivering')) ORDER BY d.seq LIMIT " + std::to_string(kClaimBatch),
+        P(now, now));
+    std::map<std::string, long long> in_flight;
+    for (const auto& c : candidates) {
+        std::string endpoint = stringOf(c, "endpoint_id");
+        if (!in_flight.count(endpoint)) {
+            // Locking the endpoint row serializes claims for one endpoint across nodes, so the cap holds
+            // cluster-wide; SKIP LOCKED on PostgreSQL: an endpoint another claim holds waits for the next round.
+            bool locked = true;
+            if (postgres_)
+                locked = !rows(p_, "SELECT id FROM crm_webhooks_endpoint WHERE id = :1 FOR UPDATE SKIP LOCKED",
+                               P(endpoint)).empty();
+            in_flight[endpoint] =
+                locked ? intOf(rows(p_, "SELECT COUNT(*) AS n FROM crm_webhooks_delivery WHERE endpoint_id = :1 "
+                                        "AND state = 'delivering' AND locked_until >= :2", P(endpoint, now))[0], "n")
+                       : s_.max_concurrency_per_endpoint;
         }
-    });
-    if (claimed.empty()) return 0;
-    std::map<std::string, Json> endpoints;
-    std::vector<std::pair<Json, Attempt>> outcomes;
-    for (const auto& d : claimed) {
-        std::string endpoint_id = stringOf(d, "endpoint_id");
-        if (!endpoints.count(endpoint_id)) {
-            auto found = rows(p_, "SELECT * FROM crm_webhooks_endpoint WHERE id = :1", P(endpoint_id));
-            endpoints[endpoint_id] = found.empty() ? nullptr : found[0];
-        }
-        Json endpoint = endpoints[endpoint_id];
-        Attempt a;
-        if (!endpoint) {
-            a.error = "endpoint was deleted";
-        } else {
-            a = send(endpoint, stringOf(d, "id"), stringOf(d, "event_name"), stringOf(d, "body"), s_.attempt_timeout_ms);
-        }
-        outcomes.emplace_back(d, a);
+        if (in_flight[endpoint] >= s_.max_concurrency_per_endpoint) continue;
+        auto got = rows(p_,
+                        "UPDATE crm_webhooks_delivery SET state = 'delivering', locked_until = :1, claim_token = NULL "
+                        "WHERE seq = :2 AND (state = 'pending' OR (state = 'delivering' AND locked_until < :3)) "
+                        "RETURNING " + std::string(kClaimed),
+                        P(lease, intOf(c, "seq"), now));
+        if (got.empty()) continue;  // another node took it
+        in_flight[endpoint]++;
+        claimed.push_back(got[0]);
     }
-    long long done_at = nowMs();
-    std::vector<Json> failing;
+    return claimed;
+}
+
+Json Deliveries::endpointFor(const std::string& endpoint_id) {
+    long long now = nowMs();
+    {
+        std::lock_guard lock(mutex_);
+        auto it = endpoints_.find(endpoint_id);
+        if (it != endpoints_.end() && now - it->second.second < kEndpointCacheMs) return it->second.first;
+    }
+    auto found = rows(p_, "SELECT * FROM crm_webhooks_endpoint WHERE id = :1", P(endpoint_id));
+    Json e = found.empty() ? nullptr : found[0];
+    std::lock_guard lock(mutex_);
+    endpoints_[endpoint_id] = {e, now};
+    return e;
+}
+
+// One transaction: the outcomes of a batch, in endpoint order (so concurrent writers lock endpoint rows in one
+// order; a success resets the endpoint's failure count once per batch, not once per delivery), then, when
+// `claim`, the next due rows, which the capacity just freed makes room for. Returns what it claimed.
+std::vector<Json> Deliveries::bookkeep(std::vector<Outcome> batch, bool claim) {
+    long long now = nowMs();
+    // A read first: an idle node opens no write transaction.
+    if (batch.empty() &&
+        (!claim || intOf(rows(p_, "SELECT COUNT(*) AS n FROM (SELECT 1 FROM crm_webhooks_delivery WHERE (state = 'pending' "
+                                  "AND next_attempt_at <= :1) OR (state = 'delivering' AND locked_until < :2) LIMIT 1) AS due",
+                              P(now, now))[0], "n") == 0))
+        return {};
+    std::stable_sort(batch.begin(), batch.end(), [](const Outcome& a, const Outcome& b) {
+        return stringOf(a.first, "endpoint_id") < stringOf(b.first, "endpoint_id");
+    });
+    std::vector<Json> failing, claimed;
+    std::vector<std::pair<std::string, bool>> last;  // endpoint, whether its last outcome here was a success
+    std::map<std::string, Json> endpoints;
+    for (const auto& [d, a] : batch)
+        if (!a.released) endpoints.emplace(stringOf(d, "endpoint_id"), endpointFor(stringOf(d, "endpoint_id")));
     p_.transaction([&] {
-        for (const auto& [d, a] : outcomes) record(d, endpoints[stringOf(d, "endpoint_id")], a, done_at, failing);
+        failing.clear();
+        last.clear();
+        for (const auto& [d, a] : batch) {
+            std::string endpoint_id = stringOf(d, "endpoint_id");
+            if (a.released) {
+                p_.sql("UPDATE crm_webhooks_delivery SET state = 'pending', locked_until = 0 WHERE seq = :1 AND "
+                       "state = 'delivering'", P(intOf(d, "seq")));
+                continue;
+            }
+            Json endpoint = endpoints[endpoint_id];
+            record(d, endpoint, a, now, failing);
+            if (!endpoint) continue;
+            if (last.empty() || last.back().first != endpoint_id) last.emplace_back(endpoint_id, a.ok);
+            else last.back().second = a.ok;
+        }
+        for (const auto& [endpoint_id, ok] : last) {
+            if (!ok) continue;
+            p_.sql("UPDATE crm_webhooks_endpoint SET consecutive_failures = 0, failing_since = NULL, failing_notified = 0, "
+                   "last_success_at = :1 WHERE id = :2 AND (consecutive_failures <> 0 OR failing_since IS NOT NULL OR "
+                   "last_success_at IS NULL OR last_success_at < :3)",
+                   P(now, endpoint_id, now - 1000));
+        }
+        claimed = claim ? claimIn(nowMs()) : std::vector<Json>{};
     });
     for (const auto& f : failing) p_.emit("endpoint.failing", toText(f));
-    p_.count("deliveries", static_cast<double>(outcomes.size()));
-    return static_cast<int>(outcomes.size());
+    if (!batch.empty()) p_.count("deliveries", static_cast<double>(batch.size()));
+    return claimed;
 }
 
 Attempt Deliveries::send(const Json& endpoint, const std::string& webhook_id, const std::string& event_name,
@@ -210,12 +242,10 @@ void Deliveries::record(const Json& d, const Json& endpoint, const Attempt& a, l
     int attempts = static_cast<int>(intOf(d, "attempts")) + 1;
     std::string endpoint_id = stringOf(d, "endpoint_id");
     if (a.ok) {
+        // The endpoint's health is reset once per batch (bookkeep).
         p_.sql("UPDATE crm_webhooks_delivery SET state = 'delivered', attempts = :1, delivered_at = :2, last_status = :3, "
                "last_error = NULL, locked_until = 0 WHERE seq = :4",
                P(attempts, now, a.status, seq));
-        p_.sql("UPDATE crm_webhooks_endpoint SET consecutive_failures = 0, failing_since = NULL, failing_notified = 0, "
-               "last_success_at = :1 WHERE id = :2",
-               P(now, endpoint_id));
         return;
     }
     if (!endpoint) {

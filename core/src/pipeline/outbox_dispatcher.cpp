@@ -308,6 +308,7 @@ void OutboxDispatcher::start() {
         stopping_ = false;
     }
     thread_ = std::thread([this] {
+        Database::BackgroundWriter background;  // one pass settles many events: it need not queue behind requests
         std::unique_lock lock(mutex_);
         while (!stopping_) {
             woken_ = false;

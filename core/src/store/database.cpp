@@ -18,6 +18,7 @@ constexpr auto kLeaseTimeout = std::chrono::seconds(10);
 
 thread_local bool t_outbox_written = false;  // this thread's open write transaction wrote an outbox row
 thread_local int t_writer_turns = 0;         // WriterTurns held by this thread (nested writes skip the queue)
+thread_local bool t_background_writer = false;
 
 std::string sqlitePath(const std::string& url) {
     std::string path = url.substr(std::string("sqlite:").size());
@@ -132,11 +133,30 @@ soci::session& Database::Lease::operator*() const {
     return sql;
 }
 
+Database::BackgroundWriter::BackgroundWriter() : previous_(t_background_writer) { t_background_writer = true; }
+Database::BackgroundWriter::~BackgroundWriter() { t_background_writer = previous_; }
+
 Database::WriterTurn::WriterTurn(Database& db) {
     if (db.backend_ != DbBackend::sqlite || t_writer_turns > 0) return;
     std::unique_lock lock(db.writers_mutex_);
-    unsigned long long ticket = db.writers_next_++;
-    db.writers_turn_.wait(lock, [&] { return db.writers_serving_ == ticket; });
+    if (t_background_writer) {
+        // Ahead of the queue, unless the last turn was a background one and requests wait: they alternate.
+        db.background_waiting_++;
+        db.writers_turn_.wait(lock, [&] {
+            return !db.writer_busy_ && (!db.last_was_background_ || db.writers_serving_ == db.writers_next_);
+        });
+        db.background_waiting_--;
+        background_ = true;
+    } else {
+        unsigned long long ticket = db.writers_next_++;
+        db.writers_turn_.wait(lock, [&] {
+            return !db.writer_busy_ && db.writers_serving_ == ticket &&
+                   !(db.background_waiting_ > 0 && !db.last_was_background_);
+        });
+        db.writers_serving_++;
+    }
+    db.writer_busy_ = true;
+    db.last_was_background_ = background_;
     db_ = &db;
     t_writer_turns++;
 }
@@ -146,7 +166,7 @@ Database::WriterTurn::~WriterTurn() {
     t_writer_turns--;
     {
         std::lock_guard lock(db_->writers_mutex_);
-        db_->writers_serving_++;
+        db_->writer_busy_ = false;
     }
     db_->writers_turn_.notify_all();
 }

@@ -54,7 +54,8 @@ public:
     // Runs `fn(session)` in a transaction that writes (BEGIN IMMEDIATE on SQLite, so writers queue at the
     // start instead of failing at the first write). Commits when fn returns, rolls back when it throws.
     // On SQLite this process's writers take turns first, in arrival order (WriterTurn), instead of polling
-    // SQLite's lock with the busy handler's sleeps.
+    // SQLite's lock with the busy handler's sleeps; a background writer (BackgroundWriter) goes before the
+    // queue, but never twice in a row while others wait.
     template <typename Fn>
     auto write(Fn&& fn) {
         WriterTurn turn(*this);
@@ -80,6 +81,20 @@ public:
     // Called with the transaction that writes an outbox row (appendOutboxEvent), on its thread: when that
     // transaction commits, the outbox listener runs (on the committing thread, after the commit).
     static void noteOutboxWrite();
+    // Marks this thread's writes, while it lives, as batched background work (the outbox dispatcher, plugins'
+    // delivery bookkeeping): on SQLite they alternate with the queue of request writers instead of waiting at
+    // its end, so one transaction that settles many deliveries does not wait behind dozens of single messages.
+    class BackgroundWriter {
+    public:
+        BackgroundWriter();
+        ~BackgroundWriter();
+        BackgroundWriter(const BackgroundWriter&) = delete;
+        BackgroundWriter& operator=(const BackgroundWriter&) = delete;
+
+    private:
+        bool previous_;
+    };
+
     // Set once before serving: what to run after a commit that wrote outbox rows (wakes the dispatcher).
     void onOutboxCommit(std::function<void()> listener) { outbox_listener_ = std::move(listener); }
 
@@ -108,6 +123,7 @@ private:
 
     private:
         Database* db_ = nullptr;
+        bool background_ = false;
     };
 
     void begin(soci::session& sql, bool for_write);
@@ -127,7 +143,9 @@ private:
     std::atomic<size_t> in_use_{0};
     std::mutex writers_mutex_;
     std::condition_variable writers_turn_;
-    unsigned long long writers_next_ = 0, writers_serving_ = 0;
+    unsigned long long writers_next_ = 0, writers_serving_ = 0;  // request writers' tickets: issued, admitted
+    int background_waiting_ = 0;
+    bool writer_busy_ = false, last_was_background_ = false;
     std::function<void()> outbox_listener_;
 };
 
