@@ -35,19 +35,31 @@ Deliveries::Deliveries(parley::Plugin plugin, Settings settings) : p_(plugin), s
 Deliveries::~Deliveries() { stop(); }
 
 // True when a new row for this endpoint and ordering key may be claimed in the current transaction: nothing of
-// its conversation is ahead of it (pending or in flight), and the endpoint is under its cap. On PostgreSQL the
-// endpoint row is locked without waiting, as the claimer does (SKIP LOCKED: never a deadlock, at worst the row
-// waits for the claimer).
+// its conversation is ahead of it (pending or in flight), and the endpoint is under its cap. The in-flight count
+// is read once per transaction and then counted here (other claims for this endpoint wait for our commit: the
+// endpoint's claim lock, or SQLite's single writer), so it can only be too high, never too low.
 bool Deliveries::claimableNow(const std::string& endpoint_id, const std::string& key, long long now) {
     if (intOf(rows(p_, "SELECT COUNT(*) AS n FROM crm_webhooks_delivery WHERE endpoint_id = :1 AND ordering_key = :2 "
                        "AND state IN ('pending', 'delivering')", P(endpoint_id, key))[0], "n") > 0)
         return false;
-    if (postgres_ &&
-        rows(p_, "SELECT id FROM crm_webhooks_endpoint WHERE id = :1 FOR UPDATE SKIP LOCKED", P(endpoint_id)).empty())
-        return false;
-    long long in_flight = intOf(rows(p_, "SELECT COUNT(*) AS n FROM crm_webhooks_delivery WHERE endpoint_id = :1 "
-                                         "AND state = 'delivering' AND locked_until >= :2", P(endpoint_id, now))[0], "n");
-    return in_flight < s_.max_concurrency_per_endpoint;
+    if (!lockEndpointClaims(endpoint_id)) return false;
+    auto it = txn_in_flight_.find(endpoint_id);
+    if (it == txn_in_flight_.end())
+        it = txn_in_flight_.emplace(endpoint_id, intOf(rows(p_, "SELECT COUNT(*) AS n FROM crm_webhooks_delivery WHERE "
+                                                                "endpoint_id = :1 AND state = 'delivering' AND locked_until >= :2",
+                                                            P(endpoint_id, now))[0], "n")).first;
+    if (it->second >= s_.max_concurrency_per_endpoint) return false;
+    it->second++;
+    return true;
+}
+
+// Serializes claims for one endpoint across nodes until the transaction ends, so the cap holds cluster-wide:
+// on PostgreSQL a transaction-scoped advisory lock, taken without waiting (false: another claim holds it, try
+// later); not the endpoint row, which recording outcomes updates. SQLite has one writer: always true.
+bool Deliveries::lockEndpointClaims(const std::string& endpoint_id) {
+    if (!postgres_) return true;
+    return intOf(rows(p_, "SELECT CASE WHEN pg_try_advisory_xact_lock(7077, hashtext(:1)) THEN 1 ELSE 0 END AS got",
+                      P(endpoint_id))[0], "got") == 1;
 }
 
 void Deliveries::enqueue(const Json& event) {
@@ -56,8 +68,12 @@ void Deliveries::enqueue(const Json& event) {
     std::string widget = widgetOf(event), key = stringOf(event, "conversation_id", "event:" + id);
     std::string standard, legacy;
     long long now = nowMs(), lease = now + s_.attempt_timeout_ms + 5000;
-    for (const auto& e : rows(p_, "SELECT id, widget_id, events, format FROM crm_webhooks_endpoint "
-                                  "WHERE tenant_id = :1 AND enabled = 1 ORDER BY id", P(tenant))) {
+    // Endpoints once per tenant per transaction (token_ changes at each commit).
+    auto cached = txn_endpoints_.find(tenant);
+    if (cached == txn_endpoints_.end())
+        cached = txn_endpoints_.emplace(tenant, rows(p_, "SELECT id, widget_id, events, format FROM crm_webhooks_endpoint "
+                                                         "WHERE tenant_id = :1 AND enabled = 1 ORDER BY id", P(tenant))).first;
+    for (const auto& e : cached->second) {
         std::string only = stringOf(e, "widget_id");
         if (!only.empty() && only != widget) continue;
         if (!parley::eventMatches(stringOf(e, "events"), name)) continue;
@@ -93,12 +109,8 @@ std::vector<Json> Deliveries::claimIn(long long now) {
     for (const auto& c : candidates) {
         std::string endpoint = stringOf(c, "endpoint_id");
         if (!in_flight.count(endpoint)) {
-            // Locking the endpoint row serializes claims for one endpoint across nodes, so the cap holds
-            // cluster-wide; SKIP LOCKED on PostgreSQL: an endpoint another claim holds waits for the next round.
-            bool locked = true;
-            if (postgres_)
-                locked = !rows(p_, "SELECT id FROM crm_webhooks_endpoint WHERE id = :1 FOR UPDATE SKIP LOCKED",
-                               P(endpoint)).empty();
+            // An endpoint whose claims another transaction holds waits for the next round.
+            bool locked = lockEndpointClaims(endpoint);
             in_flight[endpoint] =
                 locked ? intOf(rows(p_, "SELECT COUNT(*) AS n FROM crm_webhooks_delivery WHERE endpoint_id = :1 "
                                         "AND state = 'delivering' AND locked_until >= :2", P(endpoint, now))[0], "n")

@@ -67,6 +67,7 @@ private:
 
     // The SQL (delivery.cpp).
     bool claimableNow(const std::string& endpoint_id, const std::string& key, long long now);
+    bool lockEndpointClaims(const std::string& endpoint_id);
     std::vector<Json> claimIn(long long now);  // inside a transaction
     std::vector<Json> bookkeep(std::vector<Outcome> batch, bool claim);
     Json endpointFor(const std::string& endpoint_id);
@@ -86,6 +87,8 @@ private:
     unsigned long long token_serial_ = 0;
     std::string token_;
     int claimed_with_token_ = 0;
+    std::map<std::string, std::vector<Json>> txn_endpoints_;  // tenant -> enabled endpoints, this transaction
+    std::map<std::string, long long> txn_in_flight_;          // endpoint -> claimed rows, this transaction
 
     std::mutex mutex_;
     std::condition_variable book_wake_, send_wake_;

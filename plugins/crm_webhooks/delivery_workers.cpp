@@ -7,16 +7,21 @@ namespace parley::crm_webhooks {
 
 void Deliveries::committed() {
     ensureStarted();
+    // A new token and fresh per-transaction caches for the next subscription transaction. (One that rolls back
+    // calls no committed(): the next one keeps its token, whose committed rows are all it finds, and its cached
+    // counts, which can only be too high.)
+    std::string token = token_;
+    token_ = token_prefix_ + std::to_string(++token_serial_);
+    txn_endpoints_.clear();
+    txn_in_flight_.clear();
     if (claimed_with_token_ > 0) {
         // Only rows of committed transactions carry the token: a rolled-back transaction's claims are gone.
-        std::string token = token_;
-        token_ = token_prefix_ + std::to_string(++token_serial_);
         claimed_with_token_ = 0;
         handOver(rows(p_, "SELECT seq, id, tenant_id, endpoint_id, event_name, body, attempts, locked_until "
                           "FROM crm_webhooks_delivery WHERE claim_token = :1 AND state = 'delivering' ORDER BY seq",
                       P(token)));
     }
-    wake();  // rows left pending behind others, or over the cap, are the claimer's
+    wake();  // rows left pending behind others, or over the cap, are the bookkeeper's
 }
 
 void Deliveries::ensureStarted() {
