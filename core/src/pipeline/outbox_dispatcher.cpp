@@ -24,6 +24,7 @@
 #include <Poco/Logger.h>
 
 #include <map>
+#include <set>
 #include <utility>
 
 namespace parley::core {
@@ -147,8 +148,14 @@ int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms) {
                        "created_at) VALUES (:s, :e, :k, 0, :n, :c)",
                     soci::use(name), soci::use(e.id), soci::use(key), soci::use(now_ms), soci::use(now_ms);
             }
-            sql << "UPDATE outbox_events SET delivered_at = :t WHERE id = :id", soci::use(now_ms), soci::use(e.id);
         }
+        // One statement stamps the batch (ids are our UUIDs; anything else is stamped on its own, bound).
+        std::string in;
+        for (const auto& e : events) {
+            if (isUuid(e.id)) in += (in.empty() ? "'" : ",'") + e.id + "'";
+            else sql << "UPDATE outbox_events SET delivered_at = :t WHERE id = :id", soci::use(now_ms), soci::use(e.id);
+        }
+        if (!in.empty()) sql << "UPDATE outbox_events SET delivered_at = :t WHERE id IN (" + in + ")", soci::use(now_ms);
         return static_cast<int>(events.size());
     }
 }
@@ -180,14 +187,24 @@ int OutboxDispatcher::deliverDue(soci::session& sql, const OutboxSubscriber& s, 
                                  rowText(r, 4), rowText(r, 5), rowText(r, 6), rowInt(r, 7)});
         }
         std::map<std::string, std::string> conversations;  // id -> snapshot, once per batch
+        std::map<std::string, long long> acked_by_key;     // acknowledged in this batch, deleted at its end
+        std::set<std::string> held;                         // keys with a failure in this batch
+        std::vector<long long> acked;
         for (const auto& r : batch) {
             if (r.key.rfind("event:", 0) != 0) {
                 // Only the head of its conversation goes: an earlier event still here (failed in this batch, or
-                // locked by another node) holds this one back, which keeps commit order.
-                long long earlier = 0;
-                sql << "SELECT COUNT(*) FROM event_deliveries WHERE subscription = :s AND ordering_key = :k AND id < :id",
-                    soci::use(s.name), soci::use(r.key), soci::use(r.id), soci::into(earlier);
-                if (earlier > 0) continue;
+                // locked by another node) holds this one back, which keeps commit order. On SQLite (one writer,
+                // no other node's locks) every earlier due row is in this batch, so the batch itself tells.
+                if (held.count(r.key)) continue;
+                if (pg) {
+                    long long earlier = 0;
+                    sql << "SELECT COUNT(*) FROM event_deliveries WHERE subscription = :s AND ordering_key = :k AND id < :id",
+                        soci::use(s.name), soci::use(r.key), soci::use(r.id), soci::into(earlier);
+                    if (earlier - acked_by_key[r.key] > 0) {
+                        held.insert(r.key);
+                        continue;
+                    }
+                }
             }
             std::string snapshot;
             if (r.key.rfind("event:", 0) != 0) {
@@ -211,12 +228,14 @@ int OutboxDispatcher::deliverDue(soci::session& sql, const OutboxSubscriber& s, 
             }
             if (rc == PARLEY_OK) {
                 sql << "RELEASE SAVEPOINT parley_event";
-                sql << "DELETE FROM event_deliveries WHERE id = :id", soci::use(r.id);
+                acked.push_back(r.id);
+                acked_by_key[r.key]++;
                 acknowledged++;
                 continue;
             }
             sql << "ROLLBACK TO SAVEPOINT parley_event";
             sql << "RELEASE SAVEPOINT parley_event";
+            held.insert(r.key);
             int attempts = r.attempts + 1;
             long long next = now_ms + outboxRetryDelayMs(options_, attempts);
             if (error.empty()) error = "status " + std::to_string(rc);
@@ -226,6 +245,10 @@ int OutboxDispatcher::deliverDue(soci::session& sql, const OutboxSubscriber& s, 
             log_.warning("subscription " + s.name + " failed on " + r.name + " " + r.event_id + " (attempt " +
                          std::to_string(attempts) + ", retry in " + std::to_string(next - now_ms) + " ms): " + error);
         }
+        // The acknowledged rows go in one statement (ids are integers).
+        std::string in;
+        for (long long id : acked) in += (in.empty() ? "" : ",") + std::to_string(id);
+        if (!in.empty()) sql << "DELETE FROM event_deliveries WHERE id IN (" + in + ")";
     }
     return acknowledged;
 }
