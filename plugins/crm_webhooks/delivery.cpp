@@ -58,8 +58,11 @@ bool Deliveries::claimableNow(const std::string& endpoint_id, const std::string&
 // later); not the endpoint row, which recording outcomes updates. SQLite has one writer: always true.
 bool Deliveries::lockEndpointClaims(const std::string& endpoint_id) {
     if (!postgres_) return true;
-    return intOf(rows(p_, "SELECT CASE WHEN pg_try_advisory_xact_lock(7077, hashtext(:1)) THEN 1 ELSE 0 END AS got",
-                      P(endpoint_id))[0], "got") == 1;
+    if (txn_locked_.count(endpoint_id)) return true;  // held until this transaction ends
+    bool got = intOf(rows(p_, "SELECT CASE WHEN pg_try_advisory_xact_lock(7077, hashtext(:1)) THEN 1 ELSE 0 END AS got",
+                          P(endpoint_id))[0], "got") == 1;
+    if (got && txn_pass_ != 0) txn_locked_.insert(endpoint_id);
+    return got;
 }
 
 void Deliveries::enqueue(const Json& event) {
@@ -68,7 +71,15 @@ void Deliveries::enqueue(const Json& event) {
     std::string widget = widgetOf(event), key = stringOf(event, "conversation_id", "event:" + id);
     std::string standard, legacy;
     long long now = nowMs(), lease = now + s_.attempt_timeout_ms + 5000;
-    // Endpoints once per tenant per transaction (token_ changes at each commit).
+    // The host numbers its delivery transactions ("pass"): what was cached for another one is stale.
+    long long pass = intOf(event, "pass");
+    if (pass == 0 || pass != txn_pass_) {
+        txn_endpoints_.clear();
+        txn_in_flight_.clear();
+        txn_locked_.clear();
+        txn_pass_ = pass;
+    }
+    // Endpoints once per tenant per transaction.
     auto cached = txn_endpoints_.find(tenant);
     if (cached == txn_endpoints_.end())
         cached = txn_endpoints_.emplace(tenant, rows(p_, "SELECT id, widget_id, events, format FROM crm_webhooks_endpoint "

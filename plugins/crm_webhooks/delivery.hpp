@@ -9,6 +9,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace parley::crm_webhooks {
@@ -39,6 +40,9 @@ public:
     void enqueue(const Json& event);
     // After that transaction committed (same thread): the rows it claimed go to the senders.
     void committed();
+    // The event's part of that transaction is being rolled back (its savepoint): what enqueue() cached about the
+    // transaction (claim locks, counts) may no longer hold.
+    void forgetTransaction();
 
     // Starts the threads once (the first call wins); safe from any thread.
     void ensureStarted();
@@ -89,6 +93,8 @@ private:
     int claimed_with_token_ = 0;
     std::map<std::string, std::vector<Json>> txn_endpoints_;  // tenant -> enabled endpoints, this transaction
     std::map<std::string, long long> txn_in_flight_;          // endpoint -> claimed rows, this transaction
+    std::set<std::string> txn_locked_;                        // endpoints whose claim lock this transaction holds
+    long long txn_pass_ = 0;                                  // the host's number for this transaction
 
     std::mutex mutex_;
     std::condition_variable book_wake_, send_wake_;

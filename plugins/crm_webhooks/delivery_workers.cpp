@@ -7,13 +7,11 @@ namespace parley::crm_webhooks {
 
 void Deliveries::committed() {
     ensureStarted();
-    // A new token and fresh per-transaction caches for the next subscription transaction. (One that rolls back
-    // calls no committed(): the next one keeps its token, whose committed rows are all it finds, and its cached
-    // counts, which can only be too high.)
+    // A new token for the next subscription transaction. (One that rolls back calls no committed(): the next one
+    // keeps its token, whose committed rows are all it finds; its caches are reset by the new "pass".)
     std::string token = token_;
     token_ = token_prefix_ + std::to_string(++token_serial_);
-    txn_endpoints_.clear();
-    txn_in_flight_.clear();
+    forgetTransaction();
     if (claimed_with_token_ > 0) {
         // Only rows of committed transactions carry the token: a rolled-back transaction's claims are gone.
         claimed_with_token_ = 0;
@@ -22,6 +20,13 @@ void Deliveries::committed() {
                       P(token)));
     }
     wake();  // rows left pending behind others, or over the cap, are the bookkeeper's
+}
+
+void Deliveries::forgetTransaction() {
+    txn_endpoints_.clear();
+    txn_in_flight_.clear();
+    txn_locked_.clear();
+    txn_pass_ = 0;
 }
 
 void Deliveries::ensureStarted() {

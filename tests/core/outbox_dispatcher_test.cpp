@@ -208,6 +208,27 @@ BOOST_FIXTURE_TEST_CASE(a_pass_moves_and_delivers_in_one_write_transaction, Outb
     BOOST_TEST(d.pending() == 0);
 }
 
+BOOST_FIXTURE_TEST_CASE(events_given_in_one_transaction_share_its_pass_number, Outbox) {
+    OutboxDispatcher d(*db, options, Poco::Logger::get("test"));
+    std::vector<long long> passes;
+    OutboxSubscriber s = recorder("all", "*");
+    auto record = s.deliver;
+    s.deliver = [&, record](soci::session& sql, const std::string& event, std::string& error) {
+        passes.push_back(storedObject(event)->getValue<Poco::Int64>("pass"));
+        return record(sql, event, error);
+    };
+    d.add(s);
+    commit("lead.captured", "");
+    commit("lead.captured", "");
+    d.runOnce(nowMs());
+    commit("lead.captured", "");
+    d.runOnce(nowMs());
+    BOOST_REQUIRE(passes.size() == 3u);
+    BOOST_TEST(passes[0] > 0);
+    BOOST_TEST(passes[0] == passes[1]);
+    BOOST_TEST(passes[2] != passes[0]);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_commit_with_an_outbox_row_wakes_the_dispatcher_without_waiting_for_its_poll, Outbox) {
     options.poll_interval_ms = 60000;  // only a wake-up can deliver within the test's time
     OutboxDispatcher d(*db, options, Poco::Logger::get("test"));

@@ -23,6 +23,7 @@
 
 #include <Poco/Logger.h>
 
+#include <atomic>
 #include <map>
 #include <set>
 #include <utility>
@@ -31,6 +32,10 @@ namespace parley::core {
 namespace {
 
 constexpr long long kFanOutLock = 0x70617273;  // pg advisory lock key for the fan-out step ("pars")
+
+// Numbers the passes of every dispatcher in the process: a subscriber sees in "pass" which transaction it is in.
+std::atomic<unsigned long long> g_passes{0};
+thread_local unsigned long long t_pass = 0;  // the pass this thread's dispatcher transaction belongs to
 
 std::string conversationOf(const JsonObject& o) {
     if (!o) return "";
@@ -216,7 +221,7 @@ int OutboxDispatcher::deliverDue(soci::session& sql, const OutboxSubscriber& s, 
                        ",\"tenant_id\":" + (r.tenant.empty() ? "null" : "\"" + r.tenant + "\"") +
                        (r.key.rfind("event:", 0) == 0 ? "" : ",\"conversation_id\":" + parley::Response::quote(r.key)) +
                        ",\"created_at\":" + std::to_string(r.created_at) + ",\"attempt\":" +
-                       std::to_string(r.attempts + 1) + ",\"payload\":" + r.payload +
+                       std::to_string(r.attempts + 1) + ",\"pass\":" + std::to_string(t_pass) + ",\"payload\":" + r.payload +
                                    (snapshot.empty() ? "" : ",\"conversation\":" + snapshot) + "}";
             sql << "SAVEPOINT parley_event";
             int rc = PARLEY_ERR_INTERNAL;
@@ -276,6 +281,7 @@ int OutboxDispatcher::runOnce(long long now_ms) {
     if (!undispatched && due.empty()) return 0;
     fan_out_busy_ = false;
     std::vector<std::pair<const OutboxSubscriber*, int>> acknowledged;
+    t_pass = ++g_passes;
     int done = db_.write([&](soci::session& sql) {
         acknowledged.clear();  // a retried body starts afresh
         int moved = undispatched ? fanOut(sql, now_ms) : 0;
