@@ -34,23 +34,17 @@ Deliveries::Deliveries(parley::Plugin plugin, Settings settings) : p_(plugin), s
 
 Deliveries::~Deliveries() { stop(); }
 
-// True when a new row for this endpoint and ordering key may be claimed in the current transaction: nothing of
-// its conversation is ahead of it (pending or in flight), and the endpoint is under its cap. The in-flight count
-// is read once per transaction and then counted here (other claims for this endpoint wait for our commit: the
+// True when the endpoint has room under its cap for a claim in the current transaction. The in-flight count is
+// read once per transaction and then counted by enqueue (other claims for this endpoint wait for our commit: the
 // endpoint's claim lock, or SQLite's single writer), so it can only be too high, never too low.
-bool Deliveries::claimableNow(const std::string& endpoint_id, const std::string& key, long long now) {
-    if (intOf(rows(p_, "SELECT COUNT(*) AS n FROM crm_webhooks_delivery WHERE endpoint_id = :1 AND ordering_key = :2 "
-                       "AND state IN ('pending', 'delivering')", P(endpoint_id, key))[0], "n") > 0)
-        return false;
+bool Deliveries::roomToClaim(const std::string& endpoint_id, long long now) {
     if (!lockEndpointClaims(endpoint_id)) return false;
     auto it = txn_in_flight_.find(endpoint_id);
     if (it == txn_in_flight_.end())
         it = txn_in_flight_.emplace(endpoint_id, intOf(rows(p_, "SELECT COUNT(*) AS n FROM crm_webhooks_delivery WHERE "
                                                                 "endpoint_id = :1 AND state = 'delivering' AND locked_until >= :2",
                                                             P(endpoint_id, now))[0], "n")).first;
-    if (it->second >= s_.max_concurrency_per_endpoint) return false;
-    it->second++;
-    return true;
+    return it->second < s_.max_concurrency_per_endpoint;
 }
 
 // Serializes claims for one endpoint across nodes until the transaction ends, so the cap holds cluster-wide:
@@ -91,15 +85,23 @@ void Deliveries::enqueue(const Json& event) {
         std::string& body = stringOf(e, "format") == "legacy" ? legacy : standard;
         if (body.empty()) body = stringOf(e, "format") == "legacy" ? legacyBody(event) : standardBody(event);
         std::string endpoint = stringOf(e, "id");
-        bool claim = claimableNow(endpoint, key, now);
+        // Claimed at once when there is room under the cap and nothing of its conversation is ahead of it
+        // (pending or in flight) for this endpoint: the statement checks the second itself.
+        bool room = roomToClaim(endpoint, now);
         auto inserted = rows(p_,
                "INSERT INTO crm_webhooks_delivery (id, tenant_id, endpoint_id, event_id, event_name, ordering_key, body, "
                "state, attempts, next_attempt_at, locked_until, claim_token, created_at) "
-               "VALUES (:1, :2, :3, :4, :5, :6, :7, :8, 0, :9, :10, :11, :12) "
-               "ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING seq",
-               claim ? P(webhookId(id), tenant, endpoint, id, name, key, body, "delivering", now, lease, token_, now)
-                     : P(webhookId(id), tenant, endpoint, id, name, key, body, "pending", now, 0, nullptr, now));
-        if (claim && !inserted.empty()) claimed_with_token_++;
+               // Casts: in a SELECT list PostgreSQL would take the untyped parameters for text.
+               "SELECT :1, :2, :3, :4, :5, :6, :7, CASE WHEN h.claim THEN 'delivering' ELSE 'pending' END, 0, "
+               "CAST(:8 AS BIGINT), CASE WHEN h.claim THEN CAST(:9 AS BIGINT) ELSE 0 END, CASE WHEN h.claim THEN :10 END, "
+               "CAST(:11 AS BIGINT) FROM (SELECT (CAST(:12 AS INTEGER) = 1 AND NOT EXISTS (SELECT 1 FROM crm_webhooks_delivery b WHERE b.endpoint_id = :13 "
+               "AND b.ordering_key = :14 AND b.state IN ('pending', 'delivering'))) AS claim) h WHERE 1 = 1 "
+               "ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING state",
+               P(webhookId(id), tenant, endpoint, id, name, key, body, now, lease, token_, now, room ? 1 : 0, endpoint, key));
+        if (!inserted.empty() && stringOf(inserted[0], "state") == "delivering") {
+            claimed_with_token_++;
+            txn_in_flight_[endpoint]++;
+        }
     }
 }
 
@@ -173,9 +175,11 @@ std::vector<Json> Deliveries::bookkeep(std::vector<Outcome> batch, bool claim) {
     std::map<std::string, Json> endpoints;
     for (const auto& [d, a] : batch)
         if (!a.released) endpoints.emplace(stringOf(d, "endpoint_id"), endpointFor(stringOf(d, "endpoint_id")));
+    std::map<int, std::vector<long long>> delivered;  // status -> seqs answered 2xx
     p_.transaction([&] {
         failing.clear();
         last.clear();
+        delivered.clear();
         for (const auto& [d, a] : batch) {
             std::string endpoint_id = stringOf(d, "endpoint_id");
             if (a.released) {
@@ -184,10 +188,18 @@ std::vector<Json> Deliveries::bookkeep(std::vector<Outcome> batch, bool claim) {
                 continue;
             }
             Json endpoint = endpoints[endpoint_id];
-            record(d, endpoint, a, now, failing);
+            if (a.ok && endpoint) delivered[a.status].push_back(intOf(d, "seq"));  // one statement per status below
+            else record(d, endpoint, a, now, failing);
             if (!endpoint) continue;
             if (last.empty() || last.back().first != endpoint_id) last.emplace_back(endpoint_id, a.ok);
             else last.back().second = a.ok;
+        }
+        for (const auto& [status, seqs] : delivered) {
+            std::string in;
+            for (long long seq : seqs) in += (in.empty() ? "" : ",") + std::to_string(seq);
+            p_.sql("UPDATE crm_webhooks_delivery SET state = 'delivered', attempts = attempts + 1, delivered_at = :1, "
+                   "last_status = :2, last_error = NULL, locked_until = 0 WHERE seq IN (" + in + ")",
+                   P(now, status));
         }
         for (const auto& [endpoint_id, ok] : last) {
             if (!ok) continue;
@@ -265,7 +277,7 @@ void Deliveries::record(const Json& d, const Json& endpoint, const Attempt& a, l
     int attempts = static_cast<int>(intOf(d, "attempts")) + 1;
     std::string endpoint_id = stringOf(d, "endpoint_id");
     if (a.ok) {
-        // The endpoint's health is reset once per batch (bookkeep).
+        // bookkeep() marks a batch's successes in one statement and resets the endpoint's health once per batch.
         p_.sql("UPDATE crm_webhooks_delivery SET state = 'delivered', attempts = :1, delivered_at = :2, last_status = :3, "
                "last_error = NULL, locked_until = 0 WHERE seq = :4",
                P(attempts, now, a.status, seq));

@@ -70,7 +70,7 @@ private:
     void handOver(std::vector<Json> claimed);
 
     // The SQL (delivery.cpp).
-    bool claimableNow(const std::string& endpoint_id, const std::string& key, long long now);
+    bool roomToClaim(const std::string& endpoint_id, long long now);
     bool lockEndpointClaims(const std::string& endpoint_id);
     std::vector<Json> claimIn(long long now);  // inside a transaction
     std::vector<Json> bookkeep(std::vector<Outcome> batch, bool claim);
