@@ -35,12 +35,16 @@ PARLEY_PLUGIN(load) {
         "deliveries", "*",
         [](const std::string& event_json) {
             Json event = parseObject(event_json);
-            state().deliveries->enqueue(event);
-            if (stringOf(event, "name") == "message.created") state().automation->stage(event);
+            try {
+                state().deliveries->enqueue(event);
+                if (stringOf(event, "name") == "message.created") state().automation->stage(event);
+            } catch (...) {
+                state().deliveries->forgetTransaction();  // the host rolls this event's writes back
+                throw;
+            }
         },
         [] {
-            state().deliveries->ensureStarted();
-            state().deliveries->wake();
+            state().deliveries->committed();  // hands what it claimed to the senders, wakes the claimer
             state().automation->committed();
         });
 

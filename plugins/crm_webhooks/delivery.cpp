@@ -1,151 +1,218 @@
-// Claim (one transaction: due heads of each conversation, under each endpoint's cap), send outside any
-// transaction, record the outcomes (one transaction). A worker that dies mid-send leaves a lease that
-// expires, and the delivery is sent again with the same webhook-id: receivers deduplicate on it.
+// The delivery queue's SQL: enqueue (claiming fresh heads in the subscription's transaction), the bookkeeper's
+// transaction (a batch of outcomes recorded, then the due heads of each conversation claimed, under each
+// endpoint's cap), sending, and the health check. A claim is a lease: a node that dies mid-send leaves one that expires,
+// and the delivery is sent again with the same webhook-id: receivers deduplicate on it.
 #include "delivery.hpp"
 
 #include "retry_schedule.hpp"
 #include "signing.hpp"
 
-#include <map>
+#include <algorithm>
 
 namespace parley::crm_webhooks {
+namespace {
 
-Deliveries::Deliveries(parley::Plugin plugin, Settings settings) : p_(plugin), s_(std::move(settings)) {}
+constexpr long long kEndpointCacheMs = 1000;  // how stale a sender's copy of an endpoint row may be
+constexpr int kClaimBatch = 256;
+
+// Columns a sender needs, as the claim returns them.
+const char* const kClaimed = "seq, id, tenant_id, endpoint_id, event_name, body, attempts, locked_until";
+
+}  // namespace
+
+Deliveries::Deliveries(parley::Plugin plugin, Settings settings) : p_(plugin), s_(std::move(settings)) {
+    // sqlite_version() exists only on SQLite; asked outside any transaction, so a PostgreSQL error aborts nothing.
+    try {
+        rows(p_, "SELECT sqlite_version() AS v");
+    } catch (const std::exception&) {
+        postgres_ = true;
+    }
+    sends_per_endpoint_ = std::max(1, std::min(s_.max_concurrency_per_endpoint, s_.workers / 2));
+    token_prefix_ = newUuid().substr(0, 8) + ":";
+    token_ = token_prefix_ + "0";
+}
 
 Deliveries::~Deliveries() { stop(); }
+
+// True when the endpoint has room under its cap for a claim in the current transaction. The in-flight count is
+// read once per transaction and then counted by enqueue (other claims for this endpoint wait for our commit: the
+// endpoint's claim lock, or SQLite's single writer), so it can only be too high, never too low.
+bool Deliveries::roomToClaim(const std::string& endpoint_id, long long now) {
+    if (!lockEndpointClaims(endpoint_id)) return false;
+    auto it = txn_in_flight_.find(endpoint_id);
+    if (it == txn_in_flight_.end())
+        it = txn_in_flight_.emplace(endpoint_id, intOf(rows(p_, "SELECT COUNT(*) AS n FROM crm_webhooks_delivery WHERE "
+                                                                "endpoint_id = :1 AND state = 'delivering' AND locked_until >= :2",
+                                                            P(endpoint_id, now))[0], "n")).first;
+    return it->second < s_.max_concurrency_per_endpoint;
+}
+
+// Serializes claims for one endpoint across nodes until the transaction ends, so the cap holds cluster-wide:
+// on PostgreSQL a transaction-scoped advisory lock, taken without waiting (false: another claim holds it, try
+// later); not the endpoint row, which recording outcomes updates. SQLite has one writer: always true.
+bool Deliveries::lockEndpointClaims(const std::string& endpoint_id) {
+    if (!postgres_) return true;
+    if (txn_locked_.count(endpoint_id)) return true;  // held until this transaction ends
+    bool got = intOf(rows(p_, "SELECT CASE WHEN pg_try_advisory_xact_lock(7077, hashtext(:1)) THEN 1 ELSE 0 END AS got",
+                          P(endpoint_id))[0], "got") == 1;
+    if (got && txn_pass_ != 0) txn_locked_.insert(endpoint_id);
+    return got;
+}
 
 void Deliveries::enqueue(const Json& event) {
     std::string tenant = stringOf(event, "tenant_id"), name = stringOf(event, "name"), id = stringOf(event, "id");
     if (tenant.empty() || !isUuid(tenant) || id.empty()) return;
     std::string widget = widgetOf(event), key = stringOf(event, "conversation_id", "event:" + id);
     std::string standard, legacy;
-    long long now = nowMs();
-    for (const auto& e : rows(p_, "SELECT id, widget_id, events, format FROM crm_webhooks_endpoint "
-                                  "WHERE tenant_id = :1 AND enabled = 1", P(tenant))) {
+    long long now = nowMs(), lease = now + s_.attempt_timeout_ms + 5000;
+    // The host numbers its delivery transactions ("pass"): what was cached for another one is stale.
+    long long pass = intOf(event, "pass");
+    if (pass == 0 || pass != txn_pass_) {
+        txn_endpoints_.clear();
+        txn_in_flight_.clear();
+        txn_locked_.clear();
+        txn_pass_ = pass;
+    }
+    // Endpoints once per tenant per transaction.
+    auto cached = txn_endpoints_.find(tenant);
+    if (cached == txn_endpoints_.end())
+        cached = txn_endpoints_.emplace(tenant, rows(p_, "SELECT id, widget_id, events, format FROM crm_webhooks_endpoint "
+                                                         "WHERE tenant_id = :1 AND enabled = 1 ORDER BY id", P(tenant))).first;
+    for (const auto& e : cached->second) {
         std::string only = stringOf(e, "widget_id");
         if (!only.empty() && only != widget) continue;
         if (!parley::eventMatches(stringOf(e, "events"), name)) continue;
         std::string& body = stringOf(e, "format") == "legacy" ? legacy : standard;
         if (body.empty()) body = stringOf(e, "format") == "legacy" ? legacyBody(event) : standardBody(event);
-        p_.sql("INSERT INTO crm_webhooks_delivery (id, tenant_id, endpoint_id, event_id, event_name, ordering_key, body, "
-               "state, attempts, next_attempt_at, created_at) VALUES (:1, :2, :3, :4, :5, :6, :7, 'pending', 0, :8, :9) "
-               "ON CONFLICT (endpoint_id, event_id) DO NOTHING",
-               P(webhookId(id), tenant, stringOf(e, "id"), id, name, key, body, now, now));
-    }
-}
-
-void Deliveries::ensureStarted() {
-    std::lock_guard lock(mutex_);
-    if (started_ || stopping_) return;
-    started_ = true;
-    for (int i = 0; i < s_.workers; ++i) threads_.emplace_back([this] { work(); });
-}
-
-void Deliveries::wake() {
-    {
-        std::lock_guard lock(mutex_);
-        generation_++;
-    }
-    wake_.notify_all();
-}
-
-void Deliveries::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    for (auto& t : threads_)
-        if (t.joinable()) t.join();
-    threads_.clear();
-}
-
-void Deliveries::work() {
-    for (;;) {
-        unsigned long long seen;
-        {
-            std::lock_guard lock(mutex_);
-            if (stopping_) return;
-            seen = generation_;
+        std::string endpoint = stringOf(e, "id");
+        // Claimed at once when there is room under the cap and nothing of its conversation is ahead of it
+        // (pending or in flight) for this endpoint: the statement checks the second itself.
+        bool room = roomToClaim(endpoint, now);
+        auto inserted = rows(p_,
+               "INSERT INTO crm_webhooks_delivery (id, tenant_id, endpoint_id, event_id, event_name, ordering_key, body, "
+               "state, attempts, next_attempt_at, locked_until, claim_token, created_at) "
+               // Casts: in a SELECT list PostgreSQL would take the untyped parameters for text.
+               "SELECT :1, :2, :3, :4, :5, :6, :7, CASE WHEN h.claim THEN 'delivering' ELSE 'pending' END, 0, "
+               "CAST(:8 AS BIGINT), CASE WHEN h.claim THEN CAST(:9 AS BIGINT) ELSE 0 END, CASE WHEN h.claim THEN :10 END, "
+               "CAST(:11 AS BIGINT) FROM (SELECT (CAST(:12 AS INTEGER) = 1 AND NOT EXISTS (SELECT 1 FROM crm_webhooks_delivery b WHERE b.endpoint_id = :13 "
+               "AND b.ordering_key = :14 AND b.state IN ('pending', 'delivering'))) AS claim) h WHERE 1 = 1 "
+               "ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING state",
+               P(webhookId(id), tenant, endpoint, id, name, key, body, now, lease, token_, now, room ? 1 : 0, endpoint, key));
+        if (!inserted.empty() && stringOf(inserted[0], "state") == "delivering") {
+            claimed_with_token_++;
+            txn_in_flight_[endpoint]++;
         }
-        int done = 0;
-        try {
-            done = runOnce();
-        } catch (const std::exception& e) {
-            p_.warn(std::string("delivery round failed: ") + e.what());
-        }
-        if (done > 0) continue;
-        std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, std::chrono::milliseconds(s_.poll_interval_ms),
-                       [&] { return stopping_ || generation_ != seen; });
     }
 }
 
-int Deliveries::runOnce() {
-    long long now = nowMs();
+std::vector<Json> Deliveries::claimIn(long long now) {
     long long lease = now + s_.attempt_timeout_ms + 5000;
     std::vector<Json> claimed;
-    p_.transaction([&] {
-        // Heads only: an earlier delivery of the same conversation to the same endpoint that is pending or in
-        // flight holds later ones back (order per conversation); dead letters do not.
-        auto candidates = rows(
-            p_,
-            "SELECT d.seq, d.endpoint_id FROM crm_webhooks_delivery d JOIN crm_webhooks_endpoint e ON e.id = d.endpoint_id "
-            "WHERE e.enabled = 1 AND ((d.state = 'pending' AND d.next_attempt_at <= :1) OR "
-            "(d.state = 'delivering' AND d.locked_until < :2)) AND NOT EXISTS (SELECT 1 FROM crm_webhooks_delivery b "
-            "WHERE b.endpoint_id = d.endpoint_id AND b.ordering_key = d.ordering_key AND b.seq < d.seq "
-            "AND b.state IN ('pending', 'delivering')) ORDER BY d.seq LIMIT 32",
-            P(now, now));
-        std::map<std::string, long long> in_flight;
-        for (const auto& c : candidates) {
-            std::string endpoint = stringOf(c, "endpoint_id");
-            if (!in_flight.count(endpoint)) {
-                // Touching the endpoint row locks it until commit: claims for one endpoint are serialized across
-                // nodes, so the cap holds cluster-wide.
-                p_.sql("UPDATE crm_webhooks_endpoint SET updated_at = updated_at WHERE id = :1", P(endpoint));
-                in_flight[endpoint] = intOf(rows(p_,
-                                                 "SELECT COUNT(*) AS n FROM crm_webhooks_delivery WHERE endpoint_id = :1 "
-                                                 "AND state = 'delivering' AND locked_until >= :2",
-                                                 P(endpoint, now))[0],
-                                            "n");
-            }
-            if (in_flight[endpoint] >= s_.max_concurrency_per_endpoint) continue;
-            auto got = rows(p_,
-                            "UPDATE crm_webhooks_delivery SET state = 'delivering', locked_until = :1 WHERE seq = :2 AND "
-                            "(state = 'pending' OR (state = 'delivering' AND locked_until < :3)) "
-                            "RETURNING seq, id, tenant_id, endpoint_id, event_name, body, attempts",
-                            P(lease, intOf(c, "seq"), now));
-            if (got.empty()) continue;  // another worker took it
-            in_flight[endpoint]++;
-            claimed.push_back(got[0]);
+    // Heads only: an earlier delivery of the same conversation to the same endpoint that is pending or in
+    // flight holds later ones back (order per conversation); dead letters do not.
+    auto candidates = rows(
+        p_,
+        "SELECT d.seq, d.endpoint_id FROM crm_webhooks_delivery d JOIN crm_webhooks_endpoint e ON e.id = d.endpoint_id "
+        "WHERE e.enabled = 1 AND ((d.state = 'pending' AND d.next_attempt_at <= :1) OR "
+        "(d.state = 'delivering' AND d.locked_until < :2)) AND NOT EXISTS (SELECT 1 FROM crm_webhooks_delivery b "
+        "WHERE b.endpoint_id = d.endpoint_id AND b.ordering_key = d.ordering_key AND b.seq < d.seq "
+        "AND b.state IN ('pending', 'delivering')) ORDER BY d.seq LIMIT " + std::to_string(kClaimBatch),
+        P(now, now));
+    std::map<std::string, long long> in_flight;
+    for (const auto& c : candidates) {
+        std::string endpoint = stringOf(c, "endpoint_id");
+        if (!in_flight.count(endpoint)) {
+            // An endpoint whose claims another transaction holds waits for the next round.
+            bool locked = lockEndpointClaims(endpoint);
+            in_flight[endpoint] =
+                locked ? intOf(rows(p_, "SELECT COUNT(*) AS n FROM crm_webhooks_delivery WHERE endpoint_id = :1 "
+                                        "AND state = 'delivering' AND locked_until >= :2", P(endpoint, now))[0], "n")
+                       : s_.max_concurrency_per_endpoint;
         }
-    });
-    if (claimed.empty()) return 0;
-    std::map<std::string, Json> endpoints;
-    std::vector<std::pair<Json, Attempt>> outcomes;
-    for (const auto& d : claimed) {
-        std::string endpoint_id = stringOf(d, "endpoint_id");
-        if (!endpoints.count(endpoint_id)) {
-            auto found = rows(p_, "SELECT * FROM crm_webhooks_endpoint WHERE id = :1", P(endpoint_id));
-            endpoints[endpoint_id] = found.empty() ? nullptr : found[0];
-        }
-        Json endpoint = endpoints[endpoint_id];
-        Attempt a;
-        if (!endpoint) {
-            a.error = "endpoint was deleted";
-        } else {
-            a = send(endpoint, stringOf(d, "id"), stringOf(d, "event_name"), stringOf(d, "body"), s_.attempt_timeout_ms);
-        }
-        outcomes.emplace_back(d, a);
+        if (in_flight[endpoint] >= s_.max_concurrency_per_endpoint) continue;
+        auto got = rows(p_,
+                        "UPDATE crm_webhooks_delivery SET state = 'delivering', locked_until = :1, claim_token = NULL "
+                        "WHERE seq = :2 AND (state = 'pending' OR (state = 'delivering' AND locked_until < :3)) "
+                        "RETURNING " + std::string(kClaimed),
+                        P(lease, intOf(c, "seq"), now));
+        if (got.empty()) continue;  // another node took it
+        in_flight[endpoint]++;
+        claimed.push_back(got[0]);
     }
-    long long done_at = nowMs();
-    std::vector<Json> failing;
+    return claimed;
+}
+
+Json Deliveries::endpointFor(const std::string& endpoint_id) {
+    long long now = nowMs();
+    {
+        std::lock_guard lock(mutex_);
+        auto it = endpoints_.find(endpoint_id);
+        if (it != endpoints_.end() && now - it->second.second < kEndpointCacheMs) return it->second.first;
+    }
+    auto found = rows(p_, "SELECT * FROM crm_webhooks_endpoint WHERE id = :1", P(endpoint_id));
+    Json e = found.empty() ? nullptr : found[0];
+    std::lock_guard lock(mutex_);
+    endpoints_[endpoint_id] = {e, now};
+    return e;
+}
+
+// One transaction: the outcomes of a batch, in endpoint order (so concurrent writers lock endpoint rows in one
+// order; a success resets the endpoint's failure count once per batch, not once per delivery), then, when
+// `claim`, the next due rows, which the capacity just freed makes room for. Returns what it claimed.
+std::vector<Json> Deliveries::bookkeep(std::vector<Outcome> batch, bool claim) {
+    long long now = nowMs();
+    // A read first: an idle node opens no write transaction.
+    if (batch.empty() &&
+        (!claim || intOf(rows(p_, "SELECT COUNT(*) AS n FROM (SELECT 1 FROM crm_webhooks_delivery WHERE (state = 'pending' "
+                                  "AND next_attempt_at <= :1) OR (state = 'delivering' AND locked_until < :2) LIMIT 1) AS due",
+                              P(now, now))[0], "n") == 0))
+        return {};
+    std::stable_sort(batch.begin(), batch.end(), [](const Outcome& a, const Outcome& b) {
+        return stringOf(a.first, "endpoint_id") < stringOf(b.first, "endpoint_id");
+    });
+    std::vector<Json> failing, claimed;
+    std::vector<std::pair<std::string, bool>> last;  // endpoint, whether its last outcome here was a success
+    std::map<std::string, Json> endpoints;
+    for (const auto& [d, a] : batch)
+        if (!a.released) endpoints.emplace(stringOf(d, "endpoint_id"), endpointFor(stringOf(d, "endpoint_id")));
+    std::map<int, std::vector<long long>> delivered;  // status -> seqs answered 2xx
     p_.transaction([&] {
-        for (const auto& [d, a] : outcomes) record(d, endpoints[stringOf(d, "endpoint_id")], a, done_at, failing);
+        failing.clear();
+        last.clear();
+        delivered.clear();
+        for (const auto& [d, a] : batch) {
+            std::string endpoint_id = stringOf(d, "endpoint_id");
+            if (a.released) {
+                p_.sql("UPDATE crm_webhooks_delivery SET state = 'pending', locked_until = 0 WHERE seq = :1 AND "
+                       "state = 'delivering'", P(intOf(d, "seq")));
+                continue;
+            }
+            Json endpoint = endpoints[endpoint_id];
+            if (a.ok && endpoint) delivered[a.status].push_back(intOf(d, "seq"));  // one statement per status below
+            else record(d, endpoint, a, now, failing);
+            if (!endpoint) continue;
+            if (last.empty() || last.back().first != endpoint_id) last.emplace_back(endpoint_id, a.ok);
+            else last.back().second = a.ok;
+        }
+        for (const auto& [status, seqs] : delivered) {
+            std::string in;
+            for (long long seq : seqs) in += (in.empty() ? "" : ",") + std::to_string(seq);
+            p_.sql("UPDATE crm_webhooks_delivery SET state = 'delivered', attempts = attempts + 1, delivered_at = :1, "
+                   "last_status = :2, last_error = NULL, locked_until = 0 WHERE seq IN (" + in + ")",
+                   P(now, status));
+        }
+        for (const auto& [endpoint_id, ok] : last) {
+            if (!ok) continue;
+            p_.sql("UPDATE crm_webhooks_endpoint SET consecutive_failures = 0, failing_since = NULL, failing_notified = 0, "
+                   "last_success_at = :1 WHERE id = :2 AND (consecutive_failures <> 0 OR failing_since IS NOT NULL OR "
+                   "last_success_at IS NULL OR last_success_at < :3)",
+                   P(now, endpoint_id, now - 1000));
+        }
+        claimed = claim ? claimIn(nowMs()) : std::vector<Json>{};
     });
     for (const auto& f : failing) p_.emit("endpoint.failing", toText(f));
-    p_.count("deliveries", static_cast<double>(outcomes.size()));
-    return static_cast<int>(outcomes.size());
+    if (!batch.empty()) p_.count("deliveries", static_cast<double>(batch.size()));
+    return claimed;
 }
 
 Attempt Deliveries::send(const Json& endpoint, const std::string& webhook_id, const std::string& event_name,
@@ -210,12 +277,10 @@ void Deliveries::record(const Json& d, const Json& endpoint, const Attempt& a, l
     int attempts = static_cast<int>(intOf(d, "attempts")) + 1;
     std::string endpoint_id = stringOf(d, "endpoint_id");
     if (a.ok) {
+        // bookkeep() marks a batch's successes in one statement and resets the endpoint's health once per batch.
         p_.sql("UPDATE crm_webhooks_delivery SET state = 'delivered', attempts = :1, delivered_at = :2, last_status = :3, "
                "last_error = NULL, locked_until = 0 WHERE seq = :4",
                P(attempts, now, a.status, seq));
-        p_.sql("UPDATE crm_webhooks_endpoint SET consecutive_failures = 0, failing_since = NULL, failing_notified = 0, "
-               "last_success_at = :1 WHERE id = :2",
-               P(now, endpoint_id));
         return;
     }
     if (!endpoint) {

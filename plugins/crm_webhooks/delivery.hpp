@@ -1,13 +1,15 @@
-// The durable delivery queue: events enqueued inside the subscription's transaction, delivered by worker
+// The durable delivery queue: events enqueued inside the subscription's transaction, delivered by sender
 // threads with signatures, retries on the schedule, a per-endpoint concurrency cap, dead letters, and the
 // endpoint's health (failure log, endpoint.failing, auto-disable, 410 Gone).
 #pragma once
 
 #include "store.hpp"
 
-#include <atomic>
 #include <condition_variable>
+#include <deque>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace parley::crm_webhooks {
@@ -15,23 +17,38 @@ namespace parley::crm_webhooks {
 // The outcome of one HTTP attempt.
 struct Attempt {
     bool ok = false;
+    bool released = false;  // not attempted (its lease was too short to finish): back to the queue, no attempt counted
     int status = 0;         // 0 when no HTTP answer came
     std::string error;      // why it failed
     std::string excerpt;    // the start of the response body
     long long latency_ms = 0;
 };
 
+// Rows move pending -> delivering (claimed, with a lease) -> delivered | pending (retry) | dead. Claims come
+// from two places: enqueue() claims a fresh head row in the subscription's own transaction (no transaction of
+// its own), and one bookkeeper thread per node, which in one transaction records a batch of outcomes and
+// claims what is due (retries, expired leases, rows that waited behind others or for capacity). Sender threads
+// POST claimed rows outside any transaction.
 class Deliveries {
 public:
     Deliveries(parley::Plugin plugin, Settings settings);
     ~Deliveries();
 
-    // Inside the durable subscription's transaction: one queue row per matching enabled endpoint.
+    // Inside the durable subscription's transaction (the host's dispatcher thread): one queue row per matching
+    // enabled endpoint; a row that heads its conversation for that endpoint, under the endpoint's cap, is
+    // claimed at once with this transaction's claim token.
     void enqueue(const Json& event);
+    // After that transaction committed (same thread): the rows it claimed go to the senders.
+    void committed();
+    // The event's part of that transaction is being rolled back (its savepoint): what enqueue() cached about the
+    // transaction (claim locks, counts) may no longer hold.
+    void forgetTransaction();
 
-    // Starts the workers once (the first call wins); safe from any thread.
+    // Starts the threads once (the first call wins); safe from any thread.
     void ensureStarted();
+    // The claimer looks again now (new rows, freed capacity, retries brought forward).
     void wake();
+    // Joins the threads; outcomes already known are recorded, claimed rows not sent are given back.
     void stop();
 
     // Sends one signed request to an endpoint row (with its sealed secrets) and returns what happened.
@@ -44,11 +61,20 @@ public:
     // too long, prunes old delivered rows and errors.
     void checkHealth();
 
-    // One claim-deliver-record round on this thread; returns how many deliveries it attempted.
-    int runOnce();
-
 private:
-    void work();
+    using Outcome = std::pair<Json, Attempt>;
+
+    // The threads (delivery_workers.cpp).
+    void bookkeepLoop();
+    void sendLoop();
+    void handOver(std::vector<Json> claimed);
+
+    // The SQL (delivery.cpp).
+    bool roomToClaim(const std::string& endpoint_id, long long now);
+    bool lockEndpointClaims(const std::string& endpoint_id);
+    std::vector<Json> claimIn(long long now);  // inside a transaction
+    std::vector<Json> bookkeep(std::vector<Outcome> batch, bool claim);
+    Json endpointFor(const std::string& endpoint_id);
     void record(const Json& delivery, const Json& endpoint, const Attempt& attempt, long long now,
                 std::vector<Json>& failing);
     void logError(const Json& endpoint, const std::string& delivery_id, const std::string& event_name, int attempt,
@@ -56,12 +82,31 @@ private:
 
     parley::Plugin p_;
     Settings s_;
+    bool postgres_ = false;
+    int sends_per_endpoint_ = 1;  // concurrent sends to one endpoint on this node: under the cap, and half the
+                                  // senders at most, so a hanging endpoint leaves the others senders
+
+    // Dispatcher thread only: the claim token of the subscription transaction in progress.
+    std::string token_prefix_;
+    unsigned long long token_serial_ = 0;
+    std::string token_;
+    int claimed_with_token_ = 0;
+    std::map<std::string, std::vector<Json>> txn_endpoints_;  // tenant -> enabled endpoints, this transaction
+    std::map<std::string, long long> txn_in_flight_;          // endpoint -> claimed rows, this transaction
+    std::set<std::string> txn_locked_;                        // endpoints whose claim lock this transaction holds
+    long long txn_pass_ = 0;                                  // the host's number for this transaction
+
     std::mutex mutex_;
-    std::condition_variable wake_;
+    std::condition_variable book_wake_, send_wake_;
     bool stopping_ = false;
     bool started_ = false;
     unsigned long long generation_ = 0;
-    std::vector<std::thread> threads_;
+    std::deque<Json> ready_;               // claimed, not yet being sent
+    std::map<std::string, int> sending_;   // endpoint id -> sends in progress on this node
+    std::vector<Outcome> outcomes_;        // sent, not yet recorded
+    std::map<std::string, std::pair<Json, long long>> endpoints_;  // id -> (row or null, read at), ~1 s old at most
+    std::thread bookkeeper_;
+    std::vector<std::thread> senders_;
 };
 
 }  // namespace parley::crm_webhooks

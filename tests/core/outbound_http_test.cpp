@@ -3,6 +3,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <mutex>
+#include <set>
+#include <thread>
+
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -19,6 +23,8 @@ namespace {
 // A loopback server: /flaky answers 503 twice then 200; /big sends 2 MiB; anything else echoes the path.
 struct LoopbackServer {
     std::atomic<int> flaky_calls{0};
+    std::mutex ports_mutex;
+    std::set<unsigned short> client_ports;  // the client ports /port was called from
     struct Handler : Poco::Net::HTTPRequestHandler {
         LoopbackServer& s;
         explicit Handler(LoopbackServer& server) : s(server) {}
@@ -26,6 +32,13 @@ struct LoopbackServer {
             if (req.getURI() == "/flaky" && s.flaky_calls++ < 2) {
                 resp.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE);
                 resp.send() << "busy";
+                return;
+            }
+            if (req.getURI() == "/port") {
+                std::lock_guard lock(s.ports_mutex);
+                s.client_ports.insert(req.clientAddress().port());
+                resp.setContentLength(2);  // a body of known length: the connection may stay open
+                resp.send() << "ok";
                 return;
             }
             if (req.getURI() == "/big") {
@@ -44,8 +57,14 @@ struct LoopbackServer {
         }
     };
     Poco::Net::ServerSocket socket{Poco::Net::SocketAddress("127.0.0.1", 0)};
-    Poco::Net::HTTPServer server{new Factory(*this), socket, new Poco::Net::HTTPServerParams};
-    LoopbackServer() { server.start(); }
+    Poco::Net::HTTPServer server;
+    explicit LoopbackServer(int keep_alive_ms = 10000)
+        : server(new Factory(*this), socket, params(keep_alive_ms)) { server.start(); }
+    static Poco::Net::HTTPServerParams* params(int keep_alive_ms) {
+        auto* p = new Poco::Net::HTTPServerParams;
+        p->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(keep_alive_ms) * 1000));
+        return p;
+    }
     ~LoopbackServer() { server.stopAll(true); }
     std::string url(const std::string& path) const {
         return "http://127.0.0.1:" + std::to_string(socket.address().port()) + path;
@@ -61,6 +80,28 @@ OutboundPolicy openPolicy() {
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(outbound_http)
+
+BOOST_AUTO_TEST_CASE(requests_from_one_thread_to_one_target_reuse_one_connection) {
+    LoopbackServer s;
+    OutboundRequest req;
+    req.method = "POST";
+    req.url = s.url("/port");
+    req.body = "{}";
+    for (int i = 0; i < 5; ++i) BOOST_TEST(sendOutbound(req, openPolicy()).status == 200);
+    BOOST_TEST(s.client_ports.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_kept_alive_connection_the_server_closed_is_replaced_without_failing_the_request) {
+    LoopbackServer s(100);  // the server drops idle connections after 100 ms
+    OutboundRequest req;
+    req.url = s.url("/port");
+    BOOST_TEST(sendOutbound(req, openPolicy()).status == 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    OutboundResponse r = sendOutbound(req, openPolicy());
+    BOOST_TEST(r.status == 200);
+    BOOST_TEST(r.attempts == 1);
+    BOOST_TEST(s.client_ports.size() == 2u);
+}
 
 BOOST_AUTO_TEST_CASE(private_and_special_addresses_are_recognised) {
     struct Case {

@@ -13,7 +13,9 @@
 #include <Poco/Logger.h>
 #include <Poco/TemporaryFile.h>
 
+#include <atomic>
 #include <map>
+#include <thread>
 
 using namespace parley::core;
 
@@ -187,6 +189,116 @@ BOOST_FIXTURE_TEST_CASE(two_nodes_on_one_database_deliver_each_event_once, Outbo
     for (const auto& id : got) times[id]++;
     BOOST_TEST(got.size() == ids.size());
     for (const auto& id : ids) BOOST_TEST(times[id] == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_pass_moves_and_delivers_in_one_write_transaction, Outbox) {
+    OutboxDispatcher d(*db, options, Poco::Logger::get("test"));
+    d.add(recorder("all", "*"));
+    std::string id = commit("message.created", kA);
+    // The delivery row is made and deleted in the same transaction: another connection never sees it.
+    std::atomic<bool> saw_delivery_row{false};
+    std::thread watcher([&] {
+        for (int i = 0; i < 200 && !saw_delivery_row; ++i)
+            if (count("SELECT COUNT(*) FROM event_deliveries") > 0) saw_delivery_row = true;
+    });
+    BOOST_TEST(d.runOnce(nowMs()) == 2);
+    watcher.join();
+    BOOST_TEST(!saw_delivery_row);
+    BOOST_TEST(seen("test:all") == (std::vector<std::string>{id}), boost::test_tools::per_element());
+    BOOST_TEST(d.pending() == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(events_given_in_one_transaction_share_its_pass_number, Outbox) {
+    OutboxDispatcher d(*db, options, Poco::Logger::get("test"));
+    std::vector<long long> passes;
+    OutboxSubscriber s = recorder("all", "*");
+    auto record = s.deliver;
+    s.deliver = [&, record](soci::session& sql, const std::string& event, std::string& error) {
+        passes.push_back(storedObject(event)->getValue<Poco::Int64>("pass"));
+        return record(sql, event, error);
+    };
+    d.add(s);
+    commit("lead.captured", "");
+    commit("lead.captured", "");
+    d.runOnce(nowMs());
+    commit("lead.captured", "");
+    d.runOnce(nowMs());
+    BOOST_REQUIRE(passes.size() == 3u);
+    BOOST_TEST(passes[0] > 0);
+    BOOST_TEST(passes[0] == passes[1]);
+    BOOST_TEST(passes[2] != passes[0]);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_commit_with_an_outbox_row_wakes_the_dispatcher_without_waiting_for_its_poll, Outbox) {
+    options.poll_interval_ms = 60000;  // only a wake-up can deliver within the test's time
+    OutboxDispatcher d(*db, options, Poco::Logger::get("test"));
+    int announced = 0;
+    db->onOutboxCommit([&] { d.wake(true); });
+    d.onLocalCommits([&] { announced++; });
+    d.add(recorder("all", "*"));
+    d.start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the first pass is over; now it sleeps
+    // A write without an outbox row wakes nobody; one with a row does.
+    db->write([](soci::session& sql) { sql << "INSERT INTO seen (subscription, event_id, name) VALUES ('x', 'y', 'z')"; });
+    std::string id = commit("message.created", kA);
+    long long deadline = nowMs() + 5000;
+    while (seen("test:all").empty() && nowMs() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    d.stop();
+    BOOST_TEST(seen("test:all") == (std::vector<std::string>{id}), boost::test_tools::per_element());
+    BOOST_TEST(announced >= 1);  // and the other nodes were told
+    db->onOutboxCommit({});
+}
+
+BOOST_FIXTURE_TEST_CASE(a_rolled_back_outbox_write_wakes_nobody, Outbox) {
+    int woken = 0;
+    db->onOutboxCommit([&] { woken++; });
+    BOOST_CHECK_THROW(db->write([](soci::session& sql) {
+        appendOutboxEvent(sql, "00000000-0000-4000-8000-000000000001", "lead.captured", jsonObject());
+        throw std::runtime_error("changed my mind");
+    }), std::runtime_error);
+    db->write([](soci::session& sql) { sql << "INSERT INTO seen (subscription, event_id, name) VALUES ('x', 'y', 'z')"; });
+    BOOST_TEST(woken == 0);
+    commit("lead.captured", "");
+    BOOST_TEST(woken == 1);
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_writers_of_one_process_take_turns_instead_of_timing_out) {
+    // Eight threads writing at once with a busy timeout far below their total time: with the busy handler's
+    // polling some would fail with "database is locked"; taking turns in the process, none does.
+    std::string dir = Poco::TemporaryFile::tempName();
+    Poco::File(dir).createDirectories();
+    {
+        DatabaseConfig cfg;
+        cfg.url = "sqlite:" + dir + "/turns.db";
+        cfg.pool_size = 8;
+        cfg.busy_timeout_ms = 50;
+        Database db(cfg);
+        db.write([](soci::session& sql) { sql << "CREATE TABLE t (n INTEGER)"; });
+        std::atomic<int> failures{0};
+        std::vector<std::thread> threads;
+        for (int i = 0; i < 8; ++i)
+            threads.emplace_back([&] {
+                for (int j = 0; j < 20; ++j) {
+                    try {
+                        db.write([](soci::session& sql) {
+                            sql << "INSERT INTO t (n) VALUES (1)";
+                            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                        });
+                    } catch (const std::exception&) {
+                        failures++;
+                    }
+                }
+            });
+        for (auto& t : threads) t.join();
+        BOOST_TEST(failures == 0);
+        long long n = db.read([](soci::session& sql) {
+            long long c = 0;
+            sql << "SELECT COUNT(*) FROM t", soci::into(c);
+            return c;
+        });
+        BOOST_TEST(n == 160);
+    }
+    Poco::File(dir).remove(true);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -242,6 +242,34 @@ BOOST_FIXTURE_TEST_CASE(a_receiver_down_then_back_gets_everything_in_order_per_c
     for (const auto& [id, n] : accepted) BOOST_TEST(n == 1, id);
 }
 
+// A cap of 2 requests per endpoint and more sender threads than that.
+struct CappedWebhookServer : WebhookServer {
+    CappedWebhookServer()
+        : WebhookServer(R"({"retry_schedule":"100ms,150ms,200ms","attempt_timeout_ms":2000,"poll_interval_ms":20,
+                            "max_concurrency_per_endpoint":2,"workers":8})") {}
+};
+
+BOOST_FIXTURE_TEST_CASE(a_burst_to_a_slow_receiver_keeps_the_cap_and_the_order_per_conversation, CappedWebhookServer) {
+    endpoint("slow", R"(["message.created"])");
+    receiver.control("slow", R"({"delay_ms":60})");
+    std::vector<std::pair<std::string, std::string>> conversations;
+    for (int i = 0; i < 4; ++i) conversations.push_back(startConversation());
+    for (int n = 0; n < 5; ++n)
+        for (int i = 0; i < 4; ++i) send(conversations[i], "c" + std::to_string(i) + "-" + std::to_string(n));
+    BOOST_REQUIRE(waitFor([&] { return count("SELECT COUNT(*) FROM crm_webhooks_delivery WHERE state = 'delivered'") == 20; }, 30));
+    auto log = events(receiver.log("slow"));
+    int most = 0;
+    for (const auto& e : log) most = std::max(most, e->getValue<int>("in_flight"));
+    BOOST_TEST(most <= 2);  // claimed in the subscription's transaction or by the bookkeeper, the cap holds
+    BOOST_TEST(log.size() == 20u);
+    auto texts = messageTextsByConversation(log);
+    for (int i = 0; i < 4; ++i) {
+        std::vector<std::string> expected;
+        for (int n = 0; n < 5; ++n) expected.push_back("c" + std::to_string(i) + "-" + std::to_string(n));
+        BOOST_TEST(texts[conversations[i].first] == expected, boost::test_tools::per_element());
+    }
+}
+
 BOOST_FIXTURE_TEST_CASE(parleyd_killed_with_deliveries_pending_loses_nothing_after_a_restart, WebhookServer) {
     endpoint("crm", R"(["message.created"])");
     receiver.control("crm", R"({"mode":"down"})");

@@ -97,6 +97,9 @@ std::unique_ptr<App> openApp(const Config& config, Poco::Logger& log) {
     OutboxOptions outbox{config.outbox.poll_interval_ms, config.outbox.batch_size, config.outbox.retry_base_ms,
                          config.outbox.retry_max_ms};
     app->outbox = std::make_unique<OutboxDispatcher>(*app->db, outbox, log);
+    OutboxDispatcher* dispatcher = app->outbox.get();
+    // A commit that wrote outbox rows wakes the dispatcher at once: no waiting for its next poll.
+    app->db->onOutboxCommit([dispatcher] { dispatcher->wake(true); });
     Database* db = app->db.get();
     long long started = app->started_at_ms;
     app->metrics.addGauge("parley_db_pool_size", "Database connections in the pool.",

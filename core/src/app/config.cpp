@@ -247,7 +247,7 @@ std::vector<ConfigKey> buildKeys() {
         PARLEY_KEY(std::vector<std::string>, "plugins.path", "PARLEY_PLUGINS_PATH", plugins.path,
                    "Folders searched, in order, for <id>/plugin.json and the plugin's library."),
         PARLEY_KEY(int, "outbox.poll_interval_ms", "PARLEY_OUTBOX_POLL_INTERVAL_MS", outbox.poll_interval_ms,
-                   "How often an idle node checks the outbox for events to give to durable subscriptions."),
+                   "How often an idle node checks the outbox for due retries; a commit that writes an outbox row wakes it at once."),
         PARLEY_KEY(int, "outbox.batch_size", "", outbox.batch_size,
                    "Events moved or delivered per transaction by the outbox dispatcher."),
         PARLEY_KEY(int, "outbox.retry_base_ms", "PARLEY_OUTBOX_RETRY_BASE_MS", outbox.retry_base_ms,

@@ -243,6 +243,7 @@ int ServerApp::serve() {
     });
     registerAnalyticsRoutes(*router);
     registerWidgetEventRoutes(*router);
+    app->outbox->onLocalCommits([raw] { raw->realtime->announceOutboxCommits(); });
     app->outbox->start();  // after plugins loaded: their durable subscriptions are registered
     HttpServer server(*app, router);
     server.start();

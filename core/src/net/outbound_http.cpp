@@ -1,5 +1,6 @@
 // Resolves first and checks every address, then connects to the checked address (plain HTTP), so a name
-// cannot be re-pointed at a private address between the check and the connection.
+// cannot be re-pointed at a private address between the check and the connection. Connections are kept alive
+// per calling thread and target, so a sender thread posting to one receiver reuses one connection.
 #include "net/outbound_http.hpp"
 
 #include <Poco/Net/Context.h>
@@ -15,6 +16,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <memory>
 #include <thread>
 
 namespace parley::core {
@@ -95,8 +98,38 @@ Target resolve(const OutboundRequest& request, const OutboundPolicy& policy) {
     return t;
 }
 
-OutboundResponse attempt(const OutboundRequest& request, const Target& t, int timeout_ms, size_t max_bytes) {
-    std::unique_ptr<Poco::Net::HTTPClientSession> session;
+constexpr int kIdleKeepAliveSeconds = 2;  // below common server idle timeouts (nginx 75 s, Node 5 s)
+constexpr std::size_t kMaxIdleSessions = 32;  // per thread
+
+using Session = std::unique_ptr<Poco::Net::HTTPClientSession>;
+
+// This thread's idle kept-alive connections by target; a session is taken out while in use.
+std::multimap<std::string, Session>& idleSessions() {
+    thread_local std::multimap<std::string, Session> sessions;
+    return sessions;
+}
+
+std::string sessionKey(const Target& t) {
+    return t.scheme + "://" + t.host + "@" + t.address + ":" + std::to_string(t.port);
+}
+
+// An idle session that still looks open (a socket readable while idle means the server closed it), or none.
+Session takeIdle(const std::string& key) {
+    auto& idle = idleSessions();
+    auto it = idle.find(key);
+    while (it != idle.end() && it->first == key) {
+        Session s = std::move(it->second);
+        it = idle.erase(it);
+        try {
+            if (s->connected() && !s->socket().poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ)) return s;
+        } catch (const Poco::Exception&) {
+        }
+    }
+    return nullptr;
+}
+
+Session newSession(const Target& t) {
+    Session session;
     if (t.scheme == "https") {
         static Poco::Net::Context::Ptr context = new Poco::Net::Context(
             Poco::Net::Context::TLS_CLIENT_USE, "", "", "/etc/ssl/certs", Poco::Net::Context::VERIFY_RELAXED);
@@ -105,17 +138,25 @@ OutboundResponse attempt(const OutboundRequest& request, const Target& t, int ti
         // Connect to the address we checked, not to whatever the name resolves to now.
         session = std::make_unique<Poco::Net::HTTPClientSession>(Poco::Net::SocketAddress(t.address, t.port));
     }
-    session->setTimeout(Poco::Timespan(static_cast<long>(timeout_ms) * 1000));
+    session->setKeepAlive(true);
+    session->setKeepAliveTimeout(Poco::Timespan(kIdleKeepAliveSeconds, 0));
+    return session;
+}
+
+OutboundResponse exchange(Poco::Net::HTTPClientSession& session, const OutboundRequest& request, const Target& t,
+                          int timeout_ms, size_t max_bytes, bool& keep) {
+    session.setTimeout(Poco::Timespan(static_cast<long>(timeout_ms) * 1000));
     Poco::Net::HTTPRequest req(request.method, t.path, Poco::Net::HTTPMessage::HTTP_1_1);
     req.setHost(t.host, t.port);
     req.set("User-Agent", "parleyd/" PARLEY_VERSION);
     for (const auto& [k, v] : request.headers) req.set(k, v);
+    req.setKeepAlive(true);
     if (!request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH")
         req.setContentLength(static_cast<std::streamsize>(request.body.size()));
-    std::ostream& out = session->sendRequest(req);
+    std::ostream& out = session.sendRequest(req);
     out.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
     Poco::Net::HTTPResponse resp;
-    std::istream& in = session->receiveResponse(resp);
+    std::istream& in = session.receiveResponse(resp);
     OutboundResponse r;
     r.status = resp.getStatus();
     for (const auto& [k, v] : resp) r.headers.emplace_back(k, v);
@@ -126,6 +167,32 @@ OutboundResponse attempt(const OutboundRequest& request, const Target& t, int ti
         if (r.body.size() > max_bytes)
             throw std::runtime_error("response body from '" + t.host + "' exceeds " + std::to_string(max_bytes) + " bytes");
     }
+    keep = resp.getKeepAlive() && in.eof();
+    return r;
+}
+
+// One attempt. A kept-alive connection the server closed meanwhile fails before any answer (NoMessageException,
+// or a reset while writing): that case alone is tried once more on a new connection.
+OutboundResponse attempt(const OutboundRequest& request, const Target& t, int timeout_ms, size_t max_bytes) {
+    std::string key = sessionKey(t);
+    Session session = takeIdle(key);
+    bool reused = session != nullptr;
+    if (!session) session = newSession(t);
+    bool keep = false;
+    OutboundResponse r;
+    try {
+        r = exchange(*session, request, t, timeout_ms, max_bytes, keep);
+    } catch (const Poco::Net::NoMessageException&) {
+        if (!reused) throw;
+        session = newSession(t);
+        r = exchange(*session, request, t, timeout_ms, max_bytes, keep);
+    } catch (const Poco::Net::ConnectionResetException&) {
+        if (!reused) throw;
+        session = newSession(t);
+        r = exchange(*session, request, t, timeout_ms, max_bytes, keep);
+    }
+    auto& idle = idleSessions();
+    if (keep && idle.size() < kMaxIdleSessions) idle.emplace(key, std::move(session));
     return r;
 }
 

@@ -1,4 +1,4 @@
-// Two steps per pass, each one transaction:
+// Two steps per pass, in one transaction (one commit, one fsync on SQLite, for both):
 //  1. fan-out: undispatched outbox rows (delivered_at IS NULL) become one event_deliveries row per matching
 //     subscription, and get delivered_at. One node at a time (an advisory lock on PostgreSQL, the write lock
 //     on SQLite), so event_deliveries.id is the order events became visible, i.e. commit order.
@@ -10,6 +10,8 @@
 //     under a savepoint: an acknowledgement deletes the row together with whatever the subscriber wrote; a
 //     failure rolls the subscriber back to the savepoint and schedules a retry. A node that dies mid-batch
 //     loses its transaction, so its rows are simply delivered again (at least once).
+// A pass runs when woken (a commit on this node that wrote an outbox row, or another node's note over the
+// realtime bus) or after poll_interval_ms idle, which stays the safety net.
 #include "pipeline/outbox_dispatcher.hpp"
 
 #include "http/json.hpp"
@@ -21,12 +23,19 @@
 
 #include <Poco/Logger.h>
 
+#include <atomic>
 #include <map>
+#include <set>
+#include <utility>
 
 namespace parley::core {
 namespace {
 
 constexpr long long kFanOutLock = 0x70617273;  // pg advisory lock key for the fan-out step ("pars")
+
+// Numbers the passes of every dispatcher in the process: a subscriber sees in "pass" which transaction it is in.
+std::atomic<unsigned long long> g_passes{0};
+thread_local unsigned long long t_pass = 0;  // the pass this thread's dispatcher transaction belongs to
 
 std::string conversationOf(const JsonObject& o) {
     if (!o) return "";
@@ -107,20 +116,14 @@ void OutboxDispatcher::add(OutboxSubscriber subscriber) {
     subscribers_.push_back(std::move(subscriber));
 }
 
-int OutboxDispatcher::fanOut(long long now_ms) {
-    long long waiting = 0;
-    db_.read([&](soci::session& sql) {
-        sql << "SELECT COUNT(*) FROM (SELECT 1 FROM outbox_events WHERE delivered_at IS NULL LIMIT 1) AS w",
-            soci::into(waiting);
-    });
-    if (waiting == 0) return 0;
+int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms) {
     bool pg = db_.isPostgres();
-    return db_.write([&](soci::session& sql) {
+    {
         if (pg) {
             int got = 0;
             sql << "SELECT CASE WHEN pg_try_advisory_xact_lock(" + std::to_string(kFanOutLock) + ") THEN 1 ELSE 0 END",
                 soci::into(got);
-            if (!got) return 0;  // another node is fanning out right now
+            if (!got) return -1;  // another node is fanning out right now
         }
         std::vector<std::pair<std::string, std::string>> subscriptions;  // name, patterns
         {
@@ -150,23 +153,22 @@ int OutboxDispatcher::fanOut(long long now_ms) {
                        "created_at) VALUES (:s, :e, :k, 0, :n, :c)",
                     soci::use(name), soci::use(e.id), soci::use(key), soci::use(now_ms), soci::use(now_ms);
             }
-            sql << "UPDATE outbox_events SET delivered_at = :t WHERE id = :id", soci::use(now_ms), soci::use(e.id);
         }
+        // One statement stamps the batch (ids are our UUIDs; anything else is stamped on its own, bound).
+        std::string in;
+        for (const auto& e : events) {
+            if (isUuid(e.id)) in += (in.empty() ? "'" : ",'") + e.id + "'";
+            else sql << "UPDATE outbox_events SET delivered_at = :t WHERE id = :id", soci::use(now_ms), soci::use(e.id);
+        }
+        if (!in.empty()) sql << "UPDATE outbox_events SET delivered_at = :t WHERE id IN (" + in + ")", soci::use(now_ms);
         return static_cast<int>(events.size());
-    });
+    }
 }
 
-int OutboxDispatcher::deliverDue(const OutboxSubscriber& s, long long now_ms) {
-    long long due = 0;
-    db_.read([&](soci::session& sql) {
-        sql << "SELECT COUNT(*) FROM (SELECT 1 FROM event_deliveries WHERE subscription = :s AND next_attempt_at <= :t "
-               "LIMIT 1) AS d",
-            soci::use(s.name), soci::use(now_ms), soci::into(due);
-    });
-    if (due == 0) return 0;
+int OutboxDispatcher::deliverDue(soci::session& sql, const OutboxSubscriber& s, long long now_ms) {
     bool pg = db_.isPostgres();
     int acknowledged = 0;
-    db_.write([&](soci::session& sql) {
+    {
         struct Row {
             long long id;
             int attempts;
@@ -190,14 +192,24 @@ int OutboxDispatcher::deliverDue(const OutboxSubscriber& s, long long now_ms) {
                                  rowText(r, 4), rowText(r, 5), rowText(r, 6), rowInt(r, 7)});
         }
         std::map<std::string, std::string> conversations;  // id -> snapshot, once per batch
+        std::map<std::string, long long> acked_by_key;     // acknowledged in this batch, deleted at its end
+        std::set<std::string> held;                         // keys with a failure in this batch
+        std::vector<long long> acked;
         for (const auto& r : batch) {
             if (r.key.rfind("event:", 0) != 0) {
                 // Only the head of its conversation goes: an earlier event still here (failed in this batch, or
-                // locked by another node) holds this one back, which keeps commit order.
-                long long earlier = 0;
-                sql << "SELECT COUNT(*) FROM event_deliveries WHERE subscription = :s AND ordering_key = :k AND id < :id",
-                    soci::use(s.name), soci::use(r.key), soci::use(r.id), soci::into(earlier);
-                if (earlier > 0) continue;
+                // locked by another node) holds this one back, which keeps commit order. On SQLite (one writer,
+                // no other node's locks) every earlier due row is in this batch, so the batch itself tells.
+                if (held.count(r.key)) continue;
+                if (pg) {
+                    long long earlier = 0;
+                    sql << "SELECT COUNT(*) FROM event_deliveries WHERE subscription = :s AND ordering_key = :k AND id < :id",
+                        soci::use(s.name), soci::use(r.key), soci::use(r.id), soci::into(earlier);
+                    if (earlier - acked_by_key[r.key] > 0) {
+                        held.insert(r.key);
+                        continue;
+                    }
+                }
             }
             std::string snapshot;
             if (r.key.rfind("event:", 0) != 0) {
@@ -209,7 +221,7 @@ int OutboxDispatcher::deliverDue(const OutboxSubscriber& s, long long now_ms) {
                        ",\"tenant_id\":" + (r.tenant.empty() ? "null" : "\"" + r.tenant + "\"") +
                        (r.key.rfind("event:", 0) == 0 ? "" : ",\"conversation_id\":" + parley::Response::quote(r.key)) +
                        ",\"created_at\":" + std::to_string(r.created_at) + ",\"attempt\":" +
-                       std::to_string(r.attempts + 1) + ",\"payload\":" + r.payload +
+                       std::to_string(r.attempts + 1) + ",\"pass\":" + std::to_string(t_pass) + ",\"payload\":" + r.payload +
                                    (snapshot.empty() ? "" : ",\"conversation\":" + snapshot) + "}";
             sql << "SAVEPOINT parley_event";
             int rc = PARLEY_ERR_INTERNAL;
@@ -221,12 +233,14 @@ int OutboxDispatcher::deliverDue(const OutboxSubscriber& s, long long now_ms) {
             }
             if (rc == PARLEY_OK) {
                 sql << "RELEASE SAVEPOINT parley_event";
-                sql << "DELETE FROM event_deliveries WHERE id = :id", soci::use(r.id);
+                acked.push_back(r.id);
+                acked_by_key[r.key]++;
                 acknowledged++;
                 continue;
             }
             sql << "ROLLBACK TO SAVEPOINT parley_event";
             sql << "RELEASE SAVEPOINT parley_event";
+            held.insert(r.key);
             int attempts = r.attempts + 1;
             long long next = now_ms + outboxRetryDelayMs(options_, attempts);
             if (error.empty()) error = "status " + std::to_string(rc);
@@ -236,13 +250,10 @@ int OutboxDispatcher::deliverDue(const OutboxSubscriber& s, long long now_ms) {
             log_.warning("subscription " + s.name + " failed on " + r.name + " " + r.event_id + " (attempt " +
                          std::to_string(attempts) + ", retry in " + std::to_string(next - now_ms) + " ms): " + error);
         }
-    });
-    if (acknowledged > 0 && s.committed) {
-        try {
-            s.committed();
-        } catch (const std::exception& e) {
-            log_.warning("subscription " + s.name + ": committed callback threw: " + e.what());
-        }
+        // The acknowledged rows go in one statement (ids are integers).
+        std::string in;
+        for (long long id : acked) in += (in.empty() ? "" : ",") + std::to_string(id);
+        if (!in.empty()) sql << "DELETE FROM event_deliveries WHERE id IN (" + in + ")";
     }
     return acknowledged;
 }
@@ -253,15 +264,71 @@ int OutboxDispatcher::runOnce(long long now_ms) {
         std::lock_guard lock(mutex_);
         subscribers = subscribers_;
     }
-    int done = fanOut(now_ms);
-    for (const auto& s : subscribers) {
+    // Reads first: an idle pass costs no write transaction (and no fsync).
+    bool undispatched = false;
+    std::vector<const OutboxSubscriber*> due;
+    db_.read([&](soci::session& sql) {
+        long long n = 0;
+        sql << "SELECT COUNT(*) FROM (SELECT 1 FROM outbox_events WHERE delivered_at IS NULL LIMIT 1) AS w", soci::into(n);
+        undispatched = n > 0;
+        for (const auto& s : subscribers) {
+            sql << "SELECT COUNT(*) FROM (SELECT 1 FROM event_deliveries WHERE subscription = :s AND next_attempt_at <= :t "
+                   "LIMIT 1) AS d",
+                soci::use(s.name), soci::use(now_ms), soci::into(n);
+            if (n > 0 || undispatched) due.push_back(&s);
+        }
+    });
+    if (!undispatched && due.empty()) return 0;
+    fan_out_busy_ = false;
+    std::vector<std::pair<const OutboxSubscriber*, int>> acknowledged;
+    t_pass = ++g_passes;
+    int done = db_.write([&](soci::session& sql) {
+        acknowledged.clear();  // a retried body starts afresh
+        int moved = undispatched ? fanOut(sql, now_ms) : 0;
+        if (moved < 0) {
+            fan_out_busy_ = true;
+            moved = 0;
+        }
+        int total = moved;
+        for (const auto* s : due) {
+            // A subscriber whose delivery throws loses only its own part of the pass, not the fan-out.
+            sql << "SAVEPOINT parley_subscription";
+            try {
+                int n = deliverDue(sql, *s, now_ms);
+                sql << "RELEASE SAVEPOINT parley_subscription";
+                if (n > 0) acknowledged.emplace_back(s, n);
+                total += n;
+            } catch (const std::exception& e) {
+                sql << "ROLLBACK TO SAVEPOINT parley_subscription";
+                sql << "RELEASE SAVEPOINT parley_subscription";
+                log_.error("outbox: delivering to " + s->name + " failed: " + e.what());
+            }
+        }
+        return total;
+    });
+    for (const auto& [s, n] : acknowledged) {
+        if (!s->committed) continue;
         try {
-            done += deliverDue(s, now_ms);
+            s->committed();
         } catch (const std::exception& e) {
-            log_.error("outbox: delivering to " + s.name + " failed: " + e.what());
+            log_.warning("subscription " + s->name + ": committed callback threw: " + e.what());
         }
     }
     return done;
+}
+
+void OutboxDispatcher::wake(bool local) {
+    {
+        std::lock_guard lock(mutex_);
+        woken_ = true;
+        if (local) announce_ = true;
+    }
+    wake_.notify_all();
+}
+
+void OutboxDispatcher::onLocalCommits(std::function<void()> announce) {
+    std::lock_guard lock(mutex_);
+    announcer_ = std::move(announce);
 }
 
 void OutboxDispatcher::start() {
@@ -270,9 +337,21 @@ void OutboxDispatcher::start() {
         stopping_ = false;
     }
     thread_ = std::thread([this] {
+        Database::BackgroundWriter background;  // one pass settles many events: it need not queue behind requests
         std::unique_lock lock(mutex_);
         while (!stopping_) {
+            woken_ = false;
+            bool announce = std::exchange(announce_, false);
+            auto announcer = announcer_;
             lock.unlock();
+            // Other nodes look too: one of them may hold the fan-out lock, or serve a subscription we do not.
+            if (announce && announcer) {
+                try {
+                    announcer();
+                } catch (const std::exception& e) {
+                    log_.warning(std::string("outbox: announcing to other nodes failed: ") + e.what());
+                }
+            }
             int done = 0;
             try {
                 done = runOnce(nowMs());
@@ -280,9 +359,11 @@ void OutboxDispatcher::start() {
                 log_.error(std::string("outbox: ") + e.what());
             }
             lock.lock();
-            // A full batch means more is waiting: go again at once.
-            if (done < options_.batch_size)
-                wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval_ms), [this] { return stopping_; });
+            // A full batch means more is waiting: go again at once. Another node holding the fan-out lock
+            // means ours may be left: look again soon rather than after a whole poll interval.
+            if (done >= options_.batch_size) continue;
+            int wait_ms = fan_out_busy_ ? std::min(options_.poll_interval_ms, 5) : options_.poll_interval_ms;
+            wake_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return stopping_ || woken_; });
         }
     });
 }

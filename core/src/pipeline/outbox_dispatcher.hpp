@@ -56,20 +56,30 @@ public:
     // this node. Call before start().
     void add(OutboxSubscriber subscriber);
 
-    // One pass: moves undispatched outbox events into per-subscription deliveries (one node at a time), then
-    // delivers what is due to this node's subscribers. Returns how many events were moved plus delivered.
+    // One pass, one write transaction (none when a read finds nothing to do): moves undispatched outbox events
+    // into per-subscription deliveries (one node at a time), then delivers what is due to this node's
+    // subscribers; `committed` callbacks run after the commit. Returns how many events were moved plus delivered.
     int runOnce(long long now_ms);
 
-    // A background thread running passes until stop(); idle passes wait poll_interval_ms.
+    // A background thread running passes until stop(); it waits poll_interval_ms between idle passes
+    // unless woken.
     void start();
     void stop();
+
+    // Runs a pass soon. Any thread; cheap (no database access). `local`: the wake-up is for a commit on this
+    // node, so the next pass first tells the other nodes (the announcer set with onLocalCommits).
+    void wake(bool local);
+    // Set before start(): how to tell the other nodes that outbox rows were committed here (the realtime bus on
+    // PostgreSQL); called on the dispatcher thread, at most once per pass.
+    void onLocalCommits(std::function<void()> announce);
 
     // Events not yet dispatched plus deliveries not yet acknowledged (the /metrics outbox depth).
     long long pending();
 
 private:
-    int fanOut(long long now_ms);
-    int deliverDue(const OutboxSubscriber& subscriber, long long now_ms);
+    // Both inside the pass's transaction. fanOut returns -1 when another node holds the fan-out lock.
+    int fanOut(soci::session& sql, long long now_ms);
+    int deliverDue(soci::session& sql, const OutboxSubscriber& subscriber, long long now_ms);
 
     Database& db_;
     OutboxOptions options_;
@@ -78,6 +88,10 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;
+    bool woken_ = false;     // under mutex_: run the next pass at once
+    bool announce_ = false;  // under mutex_: local commits not yet announced to other nodes
+    std::function<void()> announcer_;
+    std::atomic<bool> fan_out_busy_{false};
     std::thread thread_;
 };
 

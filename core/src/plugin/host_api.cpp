@@ -395,6 +395,9 @@ const parley_host_api kApi = [] {
         if (t_transaction) return fn(user);  // already inside one: join it
         int rc = PARLEY_OK;
         std::string error;
+        // Plugins batch their bookkeeping in these (crm_webhooks settles many deliveries in one): on SQLite they
+        // alternate with request writers rather than queue behind all of them.
+        Database::BackgroundWriter background;
         try {
             appOf(p).db->write([&](soci::session& sql) {
                 PluginTransactionScope scope(sql);

@@ -5,6 +5,7 @@
 
 #include "app/app.hpp"
 #include "http/json.hpp"
+#include "pipeline/outbox_dispatcher.hpp"
 #include "pipeline/routing.hpp"
 #include "realtime/ws_upgrade.hpp"
 #include "store/database.hpp"
@@ -100,6 +101,14 @@ void Hub::stop() {
 // Tells the other nodes (the bus queues it for its publisher thread); nothing when single-node.
 void Hub::announce(std::string payload) {
     if (bus_->clustered()) bus_->publish(payload);
+}
+
+void Hub::announceOutboxCommits() {
+    if (!bus_ || !bus_->clustered()) return;
+    JsonObject note = jsonObject();
+    note->set("k", std::string("o"));
+    note->set("n", node_id_);
+    bus_->publish(toJson(note));
 }
 
 std::size_t Hub::connections() const { return reactor_ ? reactor_->connections() : 0; }
@@ -487,6 +496,7 @@ void Hub::remote(const std::string& payload) {
     if (kind == "m") remoteMessage(tenant, conversation, note->optValue<Poco::Int64>("s", 0));
     else if (kind == "e") fanOut(tenant, conversation, note->optValue<std::string>("to", ""), note->optValue<std::string>("f", ""), false);
     else if (kind == "q") sendQueuePositions(tenant);
+    else if (kind == "o" && app_.outbox) app_.outbox->wake(false);  // another node committed outbox rows
     else if (kind == "c")
         deliverCommandHere(note->optValue<std::string>("w", ""), note->optValue<std::string>("v", ""), conversation,
                            note->optValue<std::string>("f", ""));

@@ -96,6 +96,9 @@ public:
 
     std::size_t connections() const;
     bool clustered() const;
+    // Tells the other nodes that outbox rows were committed here, so their dispatchers run a pass (a hint over
+    // the bus; nothing when single-node).
+    void announceOutboxCommits();
 
     // Reactor callbacks (through a per-socket adapter).
     void opened(const std::shared_ptr<Connection>& c, const Admission& admission);

@@ -233,6 +233,7 @@ void appendOutboxEvent(soci::session& sql, const std::string& tenant_id, const s
     long long now = nowMs();
     sql << "INSERT INTO outbox_events (id, tenant_id, name, payload, created_at) VALUES (:id, :t, :n, :p, :c)",
         soci::use(id), soci::use(tenant_id), soci::use(name), soci::use(text), soci::use(now);
+    Database::noteOutboxWrite();  // the dispatcher is woken when this transaction commits
 }
 
 }  // namespace parley::core

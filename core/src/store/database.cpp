@@ -25,6 +25,10 @@ constexpr auto kLeaseTimeout = std::chrono::seconds(10);
 // dropped it quietly); a busy one is checked locally, without a round trip.
 constexpr auto kIdleCheck = std::chrono::seconds(5);
 
+thread_local bool t_outbox_written = false;  // this thread's open write transaction wrote an outbox row
+thread_local int t_writer_turns = 0;         // WriterTurns held by this thread (nested writes skip the queue)
+thread_local bool t_background_writer = false;
+
 std::string sqlitePath(const std::string& url) {
     std::string path = url.substr(std::string("sqlite:").size());
     if (path.rfind("//", 0) == 0) path = path.substr(2);
@@ -169,7 +173,54 @@ Database::Lease Database::revived(size_t index) {
     return conn;
 }
 
+Database::BackgroundWriter::BackgroundWriter() : previous_(t_background_writer) { t_background_writer = true; }
+Database::BackgroundWriter::~BackgroundWriter() { t_background_writer = previous_; }
+
+Database::WriterTurn::WriterTurn(Database& db) {
+    if (db.backend_ != DbBackend::sqlite || t_writer_turns > 0) return;
+    std::unique_lock lock(db.writers_mutex_);
+    if (t_background_writer) {
+        // Ahead of the queue, unless the last turn was a background one and requests wait: they alternate.
+        db.background_waiting_++;
+        db.writers_turn_.wait(lock, [&] {
+            return !db.writer_busy_ && (!db.last_was_background_ || db.writers_serving_ == db.writers_next_);
+        });
+        db.background_waiting_--;
+        background_ = true;
+    } else {
+        unsigned long long ticket = db.writers_next_++;
+        db.writers_turn_.wait(lock, [&] {
+            return !db.writer_busy_ && db.writers_serving_ == ticket &&
+                   !(db.background_waiting_ > 0 && !db.last_was_background_);
+        });
+        db.writers_serving_++;
+    }
+    db.writer_busy_ = true;
+    db.last_was_background_ = background_;
+    db_ = &db;
+    t_writer_turns++;
+}
+
+Database::WriterTurn::~WriterTurn() {
+    if (!db_) return;
+    t_writer_turns--;
+    {
+        std::lock_guard lock(db_->writers_mutex_);
+        db_->writer_busy_ = false;
+    }
+    db_->writers_turn_.notify_all();
+}
+
+void Database::noteOutboxWrite() { t_outbox_written = true; }
+
+void Database::committed() {
+    if (!t_outbox_written) return;
+    t_outbox_written = false;
+    if (outbox_listener_) outbox_listener_();
+}
+
 void Database::begin(soci::session& sql, bool for_write) {
+    if (for_write) t_outbox_written = false;
     if (backend_ == DbBackend::sqlite && for_write)
         sql << "BEGIN IMMEDIATE";
     else
@@ -177,6 +228,7 @@ void Database::begin(soci::session& sql, bool for_write) {
 }
 
 void Database::rollbackQuietly(soci::session& sql) {
+    t_outbox_written = false;
     try {
         sql.rollback();
     } catch (...) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -54,17 +55,23 @@ public:
 
     // Runs `fn(session)` in a transaction that writes (BEGIN IMMEDIATE on SQLite, so writers queue at the
     // start instead of failing at the first write). Commits when fn returns, rolls back when it throws.
+    // On SQLite this process's writers take turns first, in arrival order (WriterTurn), instead of polling
+    // SQLite's lock with the busy handler's sleeps; a background writer (BackgroundWriter) goes before the
+    // queue, but never twice in a row while others wait.
     template <typename Fn>
     auto write(Fn&& fn) {
+        WriterTurn turn(*this);
         Lease conn = lease();
         begin(*conn, true);
         try {
             if constexpr (std::is_void_v<decltype(fn(*conn))>) {
                 fn(*conn);
                 (*conn).commit();
+                committed();
             } else {
                 auto result = fn(*conn);
                 (*conn).commit();
+                committed();
                 return result;
             }
         } catch (...) {
@@ -72,6 +79,26 @@ public:
             throw;
         }
     }
+
+    // Called with the transaction that writes an outbox row (appendOutboxEvent), on its thread: when that
+    // transaction commits, the outbox listener runs (on the committing thread, after the commit).
+    static void noteOutboxWrite();
+    // Marks this thread's writes, while it lives, as batched background work (the outbox dispatcher, plugins'
+    // delivery bookkeeping): on SQLite they alternate with the queue of request writers instead of waiting at
+    // its end, so one transaction that settles many deliveries does not wait behind dozens of single messages.
+    class BackgroundWriter {
+    public:
+        BackgroundWriter();
+        ~BackgroundWriter();
+        BackgroundWriter(const BackgroundWriter&) = delete;
+        BackgroundWriter& operator=(const BackgroundWriter&) = delete;
+
+    private:
+        bool previous_;
+    };
+
+    // Set once before serving: what to run after a commit that wrote outbox rows (wakes the dispatcher).
+    void onOutboxCommit(std::function<void()> listener) { outbox_listener_ = std::move(listener); }
 
     // Runs `fn(session)` on a pooled connection without an explicit transaction (single reads).
     template <typename Fn>
@@ -94,7 +121,22 @@ public:
     size_t inUse() const { return in_use_.load(); }
 
 private:
+    // This process's SQLite writers in arrival order (a ticket lock); nothing on PostgreSQL, and nothing for a
+    // write nested in another on the same thread (SQLite's own lock and busy timeout decide that one).
+    class WriterTurn {
+    public:
+        explicit WriterTurn(Database& db);
+        ~WriterTurn();
+        WriterTurn(const WriterTurn&) = delete;
+        WriterTurn& operator=(const WriterTurn&) = delete;
+
+    private:
+        Database* db_ = nullptr;
+        bool background_ = false;
+    };
+
     void begin(soci::session& sql, bool for_write);
+    void committed();
     void rollbackQuietly(soci::session& sql);
     void giveBack(size_t index);
     Lease revived(size_t index);  // the lease of a free slot, its connection checked (without the mutex)
@@ -111,6 +153,12 @@ private:
     std::mutex mutex_;
     std::condition_variable available_;
     std::atomic<size_t> in_use_{0};
+    std::mutex writers_mutex_;
+    std::condition_variable writers_turn_;
+    unsigned long long writers_next_ = 0, writers_serving_ = 0;  // request writers' tickets: issued, admitted
+    int background_waiting_ = 0;
+    bool writer_busy_ = false, last_was_background_ = false;
+    std::function<void()> outbox_listener_;
 };
 
 // Turns postgresql://user:password@host:port/dbname?sslmode=require into libpq's keyword form

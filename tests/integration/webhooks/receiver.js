@@ -36,8 +36,11 @@ const server = http.createServer((req, res) => {
     const v = verify(r, req.headers, body);
     let parsed = null;
     try { parsed = JSON.parse(body); } catch (e) { /* recorded as null */ }
+    r.in_flight = (r.in_flight || 0) + 1;  // requests to this receiver being answered now, this one included
     r.log.push({ id: req.headers['webhook-id'] || null, type: parsed && (parsed.type || parsed.event), verified: v.verified,
-                 error: v.error, legacy_signature: req.headers['signature'] || null, body: parsed, mode: r.mode });
+                 error: v.error, legacy_signature: req.headers['signature'] || null, body: parsed, mode: r.mode,
+                 in_flight: r.in_flight });
+    res.on('finish', () => { r.in_flight--; });
     const answer = () => {
       if (r.mode === 'hang') return;  // never answers: the sender's timeout must fire
       if (r.mode === 'down') return json(503, { error: 'down for maintenance' });
