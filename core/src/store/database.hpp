@@ -99,6 +99,10 @@ public:
 
     // Set once before serving: what to run after a commit that wrote outbox rows (wakes the dispatcher).
     void onOutboxCommit(std::function<void()> listener) { outbox_listener_ = std::move(listener); }
+    // For an autocommit statement that wrote outbox rows (store/message_commit.cpp): runs the listener now.
+    void outboxCommitted() {
+        if (outbox_listener_) outbox_listener_();
+    }
 
     // Runs `fn(session)` on a pooled connection without an explicit transaction (single reads).
     template <typename Fn>

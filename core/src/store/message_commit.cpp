@@ -53,6 +53,7 @@ void commitMessage(Database& db, Message& m, const std::string& event_name, cons
     });
     if (!seq) throw std::runtime_error("conversation " + m.conversation_id + " does not exist");
     m.seq = *seq;
+    db.outboxCommitted();  // the statement committed an outbox row: wake the dispatcher
 }
 
 }  // namespace parley::core
