@@ -95,7 +95,7 @@ std::unique_ptr<App> openApp(const Config& config, Poco::Logger& log) {
                                                                std::to_string(Poco::Process::id()) + ":" +
                                                                randomToken(4));
     OutboxOptions outbox{config.outbox.poll_interval_ms, config.outbox.batch_size, config.outbox.retry_base_ms,
-                         config.outbox.retry_max_ms};
+                         config.outbox.retry_max_ms, config.outbox.wake_delay_ms};
     app->outbox = std::make_unique<OutboxDispatcher>(*app->db, outbox, log);
     OutboxDispatcher* dispatcher = app->outbox.get();
     // A commit that wrote outbox rows wakes the dispatcher at once: no waiting for its next poll.

@@ -248,6 +248,8 @@ std::vector<ConfigKey> buildKeys() {
                    "Folders searched, in order, for <id>/plugin.json and the plugin's library."),
         PARLEY_KEY(int, "outbox.poll_interval_ms", "PARLEY_OUTBOX_POLL_INTERVAL_MS", outbox.poll_interval_ms,
                    "How often an idle node checks the outbox for due retries; a commit that writes an outbox row wakes it at once."),
+        PARLEY_KEY(int, "outbox.wake_delay_ms", "", outbox.wake_delay_ms,
+                   "After a commit wakes the outbox dispatcher, how long it gathers further commits into the same pass (0: none)."),
         PARLEY_KEY(int, "outbox.batch_size", "", outbox.batch_size,
                    "Events moved or delivered per transaction by the outbox dispatcher."),
         PARLEY_KEY(int, "outbox.retry_base_ms", "PARLEY_OUTBOX_RETRY_BASE_MS", outbox.retry_base_ms,
@@ -396,6 +398,8 @@ void validateConfig(const Config& config) {
     if (config.lua.max_failures < 0) throw ConfigError("config key 'lua.max_failures' must be 0 or more");
     positive("outbox.poll_interval_ms", config.outbox.poll_interval_ms);
     positive("outbox.batch_size", config.outbox.batch_size);
+    if (config.outbox.wake_delay_ms < 0 || config.outbox.wake_delay_ms > 1000)
+        throw ConfigError("config key 'outbox.wake_delay_ms' must be 0 to 1000");
     positive("outbox.retry_base_ms", config.outbox.retry_base_ms);
     if (config.outbox.retry_max_ms < config.outbox.retry_base_ms)
         throw ConfigError("config key 'outbox.retry_max_ms' must be at least outbox.retry_base_ms (" +

@@ -102,6 +102,7 @@ struct OutboxDispatchConfig {
     int batch_size = 200;
     int retry_base_ms = 1000;
     int retry_max_ms = 600000;
+    int wake_delay_ms = 5;
 };
 
 struct PluginsConfig {

@@ -4,6 +4,7 @@
 
 #include "app/app.hpp"
 #include "app/errors.hpp"
+#include "pipeline/attributes.hpp"
 #include "pipeline/leads.hpp"
 #include "pipeline/routing.hpp"
 #include "realtime/hub.hpp"
@@ -223,10 +224,16 @@ void MessagePipeline::respond(const Work& work) {
         } else if (type == "ask_lead") {
             app_.routing->askForContact(*conversation, action->optValue<std::string>("reason", "bot"));
         } else if (type == "set") {
-            conversation->attributes->set(action->optValue<std::string>("key", ""), action->get("value"));
-            app_.db->write([&](soci::session& sql) {
-                ConversationRepository(sql).updateAttributes(conversation->id, conversation->attributes, nowMs());
-            });
+            std::string key = action->optValue<std::string>("key", "");
+            if (key.empty() || key.size() > 100) {  // docs/lua-rules.md: ctx:set keys are 1 to 100 bytes
+                app_.log->warning("set from " + origin + " ignored: the key must be 1 to 100 bytes");
+                continue;
+            }
+            JsonObject patch = jsonObject();
+            patch->set(key, action->get("value"));
+            AttributesUpdate update = mergeConversationAttributes(app_, conversation->id, patch, origin);
+            if (update.too_large) app_.log->warning("set from " + origin + " ignored: attributes would pass 16 KiB");
+            else if (update.conversation) conversation->attributes = update.conversation->attributes;
         } else if (type == "capture_lead") {
             try {
                 JsonObject fields = action->getObject("fields") ? action->getObject("fields") : action;

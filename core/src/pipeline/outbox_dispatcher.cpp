@@ -363,7 +363,11 @@ void OutboxDispatcher::start() {
             // means ours may be left: look again soon rather than after a whole poll interval.
             if (done >= options_.batch_size) continue;
             int wait_ms = fan_out_busy_ ? std::min(options_.poll_interval_ms, 5) : options_.poll_interval_ms;
-            wake_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return stopping_ || woken_; });
+            bool woken = wake_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return stopping_ || woken_; });
+            // Woken by a commit: let the commits right behind it land too, so under load a pass takes many
+            // events in one transaction instead of one each (each pass is a write, an fsync on SQLite).
+            if (woken && !stopping_ && options_.wake_delay_ms > 0)
+                wake_.wait_for(lock, std::chrono::milliseconds(options_.wake_delay_ms), [this] { return stopping_; });
         }
     });
 }

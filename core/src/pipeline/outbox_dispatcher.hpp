@@ -27,6 +27,7 @@ struct OutboxOptions {
     int batch_size = 200;             // events moved or delivered per transaction
     long long retry_base_ms = 1000;   // first retry after a failure; doubles per attempt
     long long retry_max_ms = 600000;  // longest wait between attempts
+    int wake_delay_ms = 5;            // after a wake-up, how long to gather further commits into the same pass
 };
 
 // One durable subscription, as the plugin host registers it.

@@ -1,5 +1,6 @@
 // The host functions ABI 1.3 added: store_file, set_conversation_attributes, publish_realtime and contacts.
 #include "app/app.hpp"
+#include "pipeline/attributes.hpp"
 #include "pipeline/files.hpp"
 #include "plugin/host_calls.hpp"
 #include "realtime/hub.hpp"
@@ -15,7 +16,6 @@
 namespace parley::core::host {
 namespace {
 
-constexpr size_t kMaxAttributesBytes = 16 * 1024;
 constexpr size_t kMaxRealtimeDataBytes = 4 * 1024;
 
 // store_file: checks as the widget's upload route does, then stores (and links the message) in one transaction.
@@ -89,40 +89,12 @@ int setAttributesCall(parley_plugin* p, const char* conversation_id, const char*
                 return fail(PARLEY_ERR_INVALID_ARGUMENT, "set_conversation_attributes: key '" + key + "' must be 1 to 64 bytes");
         std::string id = Poco::toLower(std::string(conversation_id));
         if (!isUuid(id)) return fail(PARLEY_ERR_NOT_FOUND, "no conversation '" + id + "'");
-        std::optional<Conversation> conversation;
-        bool changed = false, too_large = false;
-        app.db->write([&](soci::session& sql) {
-            ConversationRepository repo(sql);
-            conversation = repo.find(id);
-            if (!conversation) return;
-            JsonObject attributes = conversation->attributes ? conversation->attributes : jsonObject();
-            std::string before = toJson(attributes);
-            for (const auto& [key, value] : *patch) {
-                if (value.isEmpty()) attributes->remove(key);
-                else attributes->set(key, value);
-            }
-            std::string after = toJson(attributes);
-            if (after.size() > kMaxAttributesBytes) {
-                too_large = true;
-                return;
-            }
-            conversation->attributes = attributes;
-            if (after == before) return;
-            changed = true;
-            long long now = nowMs();
-            repo.updateAttributes(id, attributes, now);
-            conversation->updated_at = now;
-            JsonObject event = jsonObject();
-            event->set("conversation_id", id);
-            event->set("conversation", conversation->toJson());
-            event->set("attributes", patch);
-            event->set("origin", p->plugin->manifest.id);
-            appendOutboxEvent(sql, conversation->tenant_id, "conversation.updated", event);
-        });
-        if (!conversation) return fail(PARLEY_ERR_NOT_FOUND, "no conversation '" + id + "'");
-        if (too_large)
+        AttributesUpdate update = mergeConversationAttributes(app, id, patch, p->plugin->manifest.id);
+        if (!update.conversation) return fail(PARLEY_ERR_NOT_FOUND, "no conversation '" + id + "'");
+        if (update.too_large)
             return fail(PARLEY_ERR_INVALID_ARGUMENT, "set_conversation_attributes: the merged attributes are over 16 KiB");
-        if (changed && app.realtime) app.realtime->conversationChanged(id);
+        const Conversation* conversation = &*update.conversation;
+        bool changed = update.changed;
         JsonObject out = jsonObject();
         out->set("conversation", conversation->toJson());
         out->set("changed", changed);
