@@ -179,24 +179,11 @@ Database::BackgroundWriter::~BackgroundWriter() { t_background_writer = previous
 Database::WriterTurn::WriterTurn(Database& db) {
     if (db.backend_ != DbBackend::sqlite || t_writer_turns > 0) return;
     std::unique_lock lock(db.writers_mutex_);
-    if (t_background_writer) {
-        // Ahead of the queue, unless the last turn was a background one and requests wait: they alternate.
-        db.background_waiting_++;
-        db.writers_turn_.wait(lock, [&] {
-            return !db.writer_busy_ && (!db.last_was_background_ || db.writers_serving_ == db.writers_next_);
-        });
-        db.background_waiting_--;
-        background_ = true;
-    } else {
-        unsigned long long ticket = db.writers_next_++;
-        db.writers_turn_.wait(lock, [&] {
-            return !db.writer_busy_ && db.writers_serving_ == ticket &&
-                   !(db.background_waiting_ > 0 && !db.last_was_background_);
-        });
-        db.writers_serving_++;
-    }
-    db.writer_busy_ = true;
-    db.last_was_background_ = background_;
+    WriterWaiter me;
+    background_ = t_background_writer;
+    (background_ ? db.background_writers_ : db.request_writers_).push_back(&me);
+    db.admitNextWriter();
+    me.turn.wait(lock, [&] { return me.admitted; });
     db_ = &db;
     t_writer_turns++;
 }
@@ -204,11 +191,30 @@ Database::WriterTurn::WriterTurn(Database& db) {
 Database::WriterTurn::~WriterTurn() {
     if (!db_) return;
     t_writer_turns--;
-    {
-        std::lock_guard lock(db_->writers_mutex_);
-        db_->writer_busy_ = false;
+    std::lock_guard lock(db_->writers_mutex_);
+    db_->writer_busy_ = false;
+    db_->admitNextWriter();
+}
+
+// The next writer: a background one goes ahead of the request queue, unless the last turn was a background one
+// and requests wait (they alternate); otherwise the oldest request. Only the chosen waiter is woken.
+void Database::admitNextWriter() {
+    if (writer_busy_) return;
+    WriterWaiter* next = nullptr;
+    bool background = !background_writers_.empty() && (!last_was_background_ || request_writers_.empty());
+    if (background) {
+        next = background_writers_.front();
+        background_writers_.pop_front();
+    } else if (!request_writers_.empty()) {
+        next = request_writers_.front();
+        request_writers_.pop_front();
+    } else {
+        return;
     }
-    db_->writers_turn_.notify_all();
+    writer_busy_ = true;
+    last_was_background_ = background;
+    next->admitted = true;
+    next->turn.notify_one();
 }
 
 void Database::noteOutboxWrite() { t_outbox_written = true; }
