@@ -110,13 +110,21 @@ std::vector<Json> Deliveries::claimIn(long long now) {
     std::vector<Json> claimed;
     // Heads only: an earlier delivery of the same conversation to the same endpoint that is pending or in
     // flight holds later ones back (order per conversation); dead letters do not.
+    // PostgreSQL: the head of each conversation in one pass over the live rows' index (DISTINCT ON), where a
+    // NOT EXISTS probe per due row walked every blocked row of a backlog (a second a claim at 15,000 pending).
     auto candidates = rows(
         p_,
-        "SELECT d.seq, d.endpoint_id FROM crm_webhooks_delivery d JOIN crm_webhooks_endpoint e ON e.id = d.endpoint_id "
-        "WHERE e.enabled = 1 AND ((d.state = 'pending' AND d.next_attempt_at <= :1) OR "
-        "(d.state = 'delivering' AND d.locked_until < :2)) AND NOT EXISTS (SELECT 1 FROM crm_webhooks_delivery b "
-        "WHERE b.endpoint_id = d.endpoint_id AND b.ordering_key = d.ordering_key AND b.seq < d.seq "
-        "AND b.state IN ('pending', 'delivering')) ORDER BY d.seq LIMIT " + std::to_string(kClaimBatch),
+        postgres_
+            ? "SELECT h.seq, h.endpoint_id FROM (SELECT DISTINCT ON (endpoint_id, ordering_key) seq, endpoint_id, "
+              "state, next_attempt_at, locked_until FROM crm_webhooks_delivery WHERE state IN ('pending', 'delivering') "
+              "ORDER BY endpoint_id, ordering_key, seq) h JOIN crm_webhooks_endpoint e ON e.id = h.endpoint_id "
+              "WHERE e.enabled = 1 AND ((h.state = 'pending' AND h.next_attempt_at <= :1) OR "
+              "(h.state = 'delivering' AND h.locked_until < :2)) ORDER BY h.seq LIMIT " + std::to_string(kClaimBatch)
+            : "SELECT d.seq, d.endpoint_id FROM crm_webhooks_delivery d JOIN crm_webhooks_endpoint e ON e.id = d.endpoint_id "
+              "WHERE e.enabled = 1 AND ((d.state = 'pending' AND d.next_attempt_at <= :1) OR "
+              "(d.state = 'delivering' AND d.locked_until < :2)) AND NOT EXISTS (SELECT 1 FROM crm_webhooks_delivery b "
+              "WHERE b.endpoint_id = d.endpoint_id AND b.ordering_key = d.ordering_key AND b.seq < d.seq "
+              "AND b.state IN ('pending', 'delivering')) ORDER BY d.seq LIMIT " + std::to_string(kClaimBatch),
         P(now, now));
     std::map<std::string, long long> in_flight;
     for (const auto& c : candidates) {
