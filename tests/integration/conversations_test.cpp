@@ -10,7 +10,9 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 using namespace parley::test;
@@ -262,20 +264,30 @@ BOOST_AUTO_TEST_CASE(after_kill_9_every_acknowledged_message_is_there_exactly_on
     auto c = chat.start();
     std::vector<std::string> acknowledged;
     std::atomic<bool> killed{false};
+    std::mutex mutex;
+    std::condition_variable progress;
+    size_t acked = 0;  // under mutex: what the main thread waits on
     std::thread sender([&] {
         for (int i = 0; i < 400; ++i) {
             std::string id = "k" + std::to_string(i);
             try {
                 Response r = chat.send(c, R"({"client_message_id":")" + id + R"(","text":"m )" + id + R"("})");
-                if (r.status == 201 || r.status == 200) acknowledged.push_back(id);
+                if (r.status == 201 || r.status == 200) {
+                    acknowledged.push_back(id);
+                    std::lock_guard lock(mutex);
+                    acked++;
+                    progress.notify_all();
+                }
             } catch (...) {
                 if (killed) break;  // the server is gone: stop sending
             }
         }
     });
-    // Kill it while messages are flowing: once some have been acknowledged.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (chat.count("SELECT COUNT(*) FROM messages") < 30 && std::chrono::steady_clock::now() < deadline) {
+    // Kill it while messages are flowing: once 30 have been acknowledged (the client has their 2xx; counting rows
+    // in the database instead raced with the 30th answer still on its way).
+    {
+        std::unique_lock lock(mutex);
+        progress.wait_for(lock, std::chrono::seconds(20), [&] { return acked >= 30; });
     }
     killed = true;
     chat.server->kill9();
