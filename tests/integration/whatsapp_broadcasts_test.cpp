@@ -85,7 +85,10 @@ BOOST_AUTO_TEST_CASE(two_nodes_sending_for_one_number_keep_its_rate_together) {
     BOOST_TEST(ms(requests[11].at - requests[0].at) >= 11 * 200 * 9 / 10, "12 sends took " << ms(requests[11].at - requests[0].at) << " ms");
     long long closest = 1000000;
     for (size_t i = 1; i < requests.size(); ++i) closest = std::min<long long>(closest, ms(requests[i].at - requests[i - 1].at));
-    BOOST_TEST(closest >= 80, "two sends only " << closest << " ms apart at 5 per second (slots are 200 ms apart, used at most 100 ms late)");
+    // Slots are 200 ms apart and used at most 100 ms late, so sends are at least 100 ms apart as they leave; the
+    // fake Graph API sees their arrival, which scheduling on a loaded machine can pull closer by a few tens of
+    // ms. Two paces that did not share the row would send pairs a few ms apart.
+    BOOST_TEST(closest >= 50, "two sends only " << closest << " ms apart at 5 per second (slots are 200 ms apart, used at most 100 ms late)");
     std::map<std::string, int> received;
     for (const auto& r : requests) ++received[r.to];
     for (const auto& [to, n] : received) BOOST_TEST(n == 1, to);
