@@ -95,50 +95,27 @@ void Media::onMessageCreated(const std::string& event_json) {
 }
 
 void Media::start() {
-    worker_ = std::thread([this] { run(); });
+    loop_.start(settings_.sender_poll_ms, [this] { pass(); });
 }
 
-void Media::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        if (!worker_.joinable()) return;
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    worker_.join();
-}
+void Media::stop() { loop_.stop(); }
 
-void Media::wake() {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-    wake_.notify_all();
-}
+void Media::wake() { loop_.wake(); }
 
-void Media::run() {
-    for (;;) {
-        {
-            std::unique_lock lock(mutex_);
-            wake_.wait_for(lock, std::chrono::milliseconds(settings_.sender_poll_ms), [this] { return stopping_ || woken_; });
-            if (stopping_) return;
-            woken_ = false;
+void Media::pass() {
+    try {
+        // Due rows, and rows whose fetcher died (lease past): fetching again only costs a download.
+        long long now = nowMs();
+        Array::Ptr due = db_.rows("SELECT message_id FROM whatsapp_media WHERE (status = 'queued' AND next_attempt_at <= :1) "
+                                  "OR (status = 'fetching' AND lease_until < :2) ORDER BY created_at LIMIT 20",
+                                  now, now);
+        for (size_t i = 0; i < due->size(); ++i) {
+            if (loop_.stopping()) return;
+            fetchOne(col(due->getObject(i), "message_id"));
         }
-        try {
-            // Due rows, and rows whose fetcher died (lease past): fetching again only costs a download.
-            long long now = nowMs();
-            Array::Ptr due = db_.rows("SELECT message_id FROM whatsapp_media WHERE (status = 'queued' AND next_attempt_at <= :1) "
-                                      "OR (status = 'fetching' AND lease_until < :2) ORDER BY created_at LIMIT 20",
-                                      now, now);
-            for (size_t i = 0; i < due->size(); ++i) {
-                {
-                    std::lock_guard lock(mutex_);
-                    if (stopping_) return;
-                }
-                fetchOne(col(due->getObject(i), "message_id"));
-            }
-            if (due->size() == 20) wake();
-        } catch (const std::exception& e) {
-            db_.plugin().error(std::string("media: ") + e.what());
-        }
+        if (due->size() == 20) wake();
+    } catch (const std::exception& e) {
+        db_.plugin().error(std::string("media: ") + e.what());
     }
 }
 

@@ -5,13 +5,11 @@
 // is recorded in whatsapp_media with its reason.
 #pragma once
 
+#include "poll_loop.hpp"
 #include "numbers.hpp"
 #include "settings.hpp"
 
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 
 namespace parley::whatsapp {
 
@@ -41,7 +39,7 @@ public:
     void wake();
 
 private:
-    void run();
+    void pass();  // one round of due work, on the loop's thread
     void fetchOne(const std::string& message_id);
     void finish(const std::string& message_id, const std::string& status, long long size, const std::string& file_id,
                 const std::string& error_json);
@@ -50,10 +48,7 @@ private:
     Db db_;
     Numbers& numbers_;
     const Settings& settings_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false, woken_ = false;
-    std::thread worker_;
+    PollLoop loop_;
 };
 
 }  // namespace parley::whatsapp

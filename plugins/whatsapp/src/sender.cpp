@@ -41,64 +41,41 @@ void Sender::onMessageCreated(const std::string& event_json) {
 }
 
 void Sender::start() {
-    worker_ = std::thread([this] { run(); });
+    loop_.start(settings_.sender_poll_ms, [this] { pass(); });
 }
 
-void Sender::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        if (!worker_.joinable()) return;
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    worker_.join();
-}
+void Sender::stop() { loop_.stop(); }
 
-void Sender::wake() {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-    wake_.notify_all();
-}
+void Sender::wake() { loop_.wake(); }
 
-void Sender::run() {
-    for (;;) {
-        {
-            std::unique_lock lock(mutex_);
-            wake_.wait_for(lock, std::chrono::milliseconds(settings_.sender_poll_ms), [this] { return stopping_ || woken_; });
-            if (stopping_) return;
-            woken_ = false;
-        }
-        try {
-            recoverInterrupted();
-            // Due sends, oldest first; a stopped broadcast's recipients wait.
-            Array::Ptr due = db_.rows(
-                "SELECT id, phone_number_id FROM whatsapp_sends WHERE status = 'queued' AND next_attempt_at <= :1 AND (broadcast_id IS NULL OR "
-                "broadcast_id IN (SELECT id FROM whatsapp_broadcasts WHERE status = 'running')) ORDER BY created_at, position, id LIMIT 100",
-                nowMs());
-            std::map<std::string, size_t> left;  // due sends per number in this pass
-            for (size_t i = 0; i < due->size(); ++i) ++left[col(due->getObject(i), "phone_number_id")];
-            for (size_t i = 0; i < due->size(); ++i) {
-                {
-                    std::lock_guard lock(mutex_);
-                    if (stopping_) return;
-                }
-                size_t& upcoming = left[col(due->getObject(i), "phone_number_id")];
-                sendOne(col(due->getObject(i), "id"), upcoming);
-                if (upcoming > 1) --upcoming;
-                progress_.flush();
-            }
-            if (due->size() == 100) wake();  // more waiting
-            // Broadcasts with nothing left to send are complete.
-            Array::Ptr completed = db_.rows(
-                "UPDATE whatsapp_broadcasts SET status = 'completed', updated_at = :1 WHERE status = 'running' AND NOT EXISTS "
-                "(SELECT 1 FROM whatsapp_sends s WHERE s.broadcast_id = whatsapp_broadcasts.id AND s.status IN ('queued', 'sending')) "
-                "RETURNING id",
-                nowMs());
-            for (size_t i = 0; i < completed->size(); ++i) progress_.changed(col(completed->getObject(i), "id"), true);
+void Sender::pass() {
+    try {
+        recoverInterrupted();
+        // Due sends, oldest first; a stopped broadcast's recipients wait.
+        Array::Ptr due = db_.rows(
+            "SELECT id, phone_number_id FROM whatsapp_sends WHERE status = 'queued' AND next_attempt_at <= :1 AND (broadcast_id IS NULL OR "
+            "broadcast_id IN (SELECT id FROM whatsapp_broadcasts WHERE status = 'running')) ORDER BY created_at, position, id LIMIT 100",
+            nowMs());
+        std::map<std::string, size_t> left;  // due sends per number in this pass
+        for (size_t i = 0; i < due->size(); ++i) ++left[col(due->getObject(i), "phone_number_id")];
+        for (size_t i = 0; i < due->size(); ++i) {
+            if (loop_.stopping()) return;
+            size_t& upcoming = left[col(due->getObject(i), "phone_number_id")];
+            sendOne(col(due->getObject(i), "id"), upcoming);
+            if (upcoming > 1) --upcoming;
             progress_.flush();
-        } catch (const std::exception& e) {
-            db_.plugin().error(std::string("sender: ") + e.what());
         }
+        if (due->size() == 100) wake();  // more waiting
+        // Broadcasts with nothing left to send are complete.
+        Array::Ptr completed = db_.rows(
+            "UPDATE whatsapp_broadcasts SET status = 'completed', updated_at = :1 WHERE status = 'running' AND NOT EXISTS "
+            "(SELECT 1 FROM whatsapp_sends s WHERE s.broadcast_id = whatsapp_broadcasts.id AND s.status IN ('queued', 'sending')) "
+            "RETURNING id",
+            nowMs());
+        for (size_t i = 0; i < completed->size(); ++i) progress_.changed(col(completed->getObject(i), "id"), true);
+        progress_.flush();
+    } catch (const std::exception& e) {
+        db_.plugin().error(std::string("sender: ") + e.what());
     }
 }
 

@@ -3,6 +3,7 @@
 // number's sends (and stopping its broadcasts) until the token is replaced.
 #pragma once
 
+#include "poll_loop.hpp"
 #include "ingest.hpp"
 #include "numbers.hpp"
 #include "progress.hpp"
@@ -10,9 +11,6 @@
 #include "settings.hpp"
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 namespace parley::whatsapp {
 
@@ -34,7 +32,7 @@ public:
     ProgressNotices& progress() { return progress_; }
 
 private:
-    void run();
+    void pass();  // one round of due work, on the loop's thread
     void recoverInterrupted();
     // false when another node took it; `upcoming` is how many sends this pass has due for the same number
     // (the pace claims that many slots at once).
@@ -48,10 +46,7 @@ private:
     const Settings& settings_;
     ProgressNotices& progress_;
     SharedPace pace_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false, woken_ = false;
-    std::thread worker_;
+    PollLoop loop_;
 };
 
 }  // namespace parley::whatsapp
