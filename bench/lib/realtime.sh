@@ -5,7 +5,7 @@
 # BENCH_PG_OPTIONS adds server options, e.g. "-c log_statement=all" to count statements per message.
 
 build_dir="${PARLEY_BUILD_DIR:-build}"
-parleyd="$build_dir/core/parleyd"
+parleyd="${PARLEYD:-$build_dir/core/parleyd}"  # PARLEYD: another binary, e.g. a baseline copy
 rt_load="$build_dir/bench/realtime_load/rt_load"
 bench_origin="https://bench.example"
 

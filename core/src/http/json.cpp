@@ -90,9 +90,7 @@ Poco::Dynamic::Var parseJson(const std::string& text) {
     }
 }
 
-namespace {
-
-void appendString(std::string& out, const std::string& s) {
+void appendJsonString(std::string& out, const std::string& s) {
     out.push_back('"');
     for (unsigned char c : s) {
         switch (c) {
@@ -116,6 +114,8 @@ void appendString(std::string& out, const std::string& s) {
     out.push_back('"');
 }
 
+namespace {
+
 // A direct writer: Poco's Stringifier goes through ostreams and Var conversions and costs several times more,
 // which every response and every plugin hook's payload would pay.
 void appendJson(std::string& out, const Poco::Dynamic::Var& v) {
@@ -133,7 +133,7 @@ void appendJson(std::string& out, const Poco::Dynamic::Var& v) {
         for (const auto& key : o->getNames()) {
             if (!first) out.push_back(',');
             first = false;
-            appendString(out, key);
+            appendJsonString(out, key);
             out.push_back(':');
             appendJson(out, o->get(key));
         }
@@ -153,7 +153,7 @@ void appendJson(std::string& out, const Poco::Dynamic::Var& v) {
         }
         out.push_back(']');
     } else if (v.isString()) {
-        appendString(out, v.extract<std::string>());
+        appendJsonString(out, v.extract<std::string>());
     } else if (v.isBoolean()) {
         out += v.extract<bool>() ? "true" : "false";
     } else if (v.isInteger()) {
@@ -168,7 +168,7 @@ void appendJson(std::string& out, const Poco::Dynamic::Var& v) {
         auto result = std::to_chars(buf, buf + sizeof buf, d);
         out.append(buf, result.ptr);
     } else {
-        appendString(out, v.toString());
+        appendJsonString(out, v.toString());
     }
 }
 

@@ -27,6 +27,8 @@ Poco::Dynamic::Var parseJson(const std::string& text);
 std::string toJson(const JsonObject& object);
 std::string toJson(const JsonArray& array);
 std::string toJson(const Poco::Dynamic::Var& value);
+// Appends `s` as a JSON string literal (quoted, escaped; UTF-8 passes through) to `out`.
+void appendJsonString(std::string& out, const std::string& s);
 
 // Typed reads from a request body. Absent keys (and JSON null) give nullopt; a present key of the wrong
 // type throws ApiError 422 `invalid_field` naming it. Strings are checked against `max_length` bytes.

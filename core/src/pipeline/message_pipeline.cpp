@@ -9,18 +9,16 @@
 #include "pipeline/routing.hpp"
 #include "realtime/hub.hpp"
 #include "store/database.hpp"
-#include "store/message_commit.hpp"
 #include "store/widget_repository.hpp"
 
 #include <Poco/String.h>
 
 namespace parley::core {
 
-MessagePipeline::MessagePipeline(App& app) : app_(app) {}
+MessagePipeline::MessagePipeline(App& app) : app_(app), committer_(*app.db) {}
 
 MessagePipeline::~MessagePipeline() { stop(); }
 
-// What a bot needs to know about the widget it answers for: its thresholds, fallback and language.
 // What a bot needs to know about the widget it answers for: its thresholds, fallback and language. Kept for
 // widgets.config_cache_seconds (like the public config), so a message costs no widget read.
 JsonObject MessagePipeline::botSettings(const Conversation& c) const {
@@ -92,7 +90,7 @@ Message MessagePipeline::commit(const Conversation& c, NewMessage& m, bool flagg
     msg.created_at = nowMs();
     JsonObject event = jsonObject();
     event->set("widget_id", c.widget_id);
-    commitMessage(*app_.db, msg, "message.created", event);
+    committer_.commit(msg, "message.created", event);
     if (app_.realtime) app_.realtime->messageCommitted(c.tenant_id, msg);
     return msg;
 }

@@ -4,6 +4,7 @@
 
 #include "plugin/hooks.hpp"
 #include "store/conversation_repository.hpp"
+#include "store/message_commit.hpp"
 
 #include <condition_variable>
 #include <deque>
@@ -71,6 +72,7 @@ private:
     bool asksForHuman(const NewMessage& message) const;
 
     App& app_;
+    MessageCommitter committer_;
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Work> queue_;

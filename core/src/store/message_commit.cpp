@@ -1,17 +1,19 @@
-// One statement on PostgreSQL, one transaction on SQLite: the message, its seq and its outbox event together.
+// One statement per group on PostgreSQL, one transaction per group on SQLite: messages, seqs and outbox events.
 #include "store/message_commit.hpp"
 
 #include "store/database.hpp"
 #include "store/row.hpp"
 
 #include <stdexcept>
+#include <unordered_map>
 
 namespace parley::core {
 namespace {
 
-// The seq is taken, the message stored and the event written in one statement. The event's payload is built
-// before the seq is known and gets it from the INSERT (jsonb_set), so the outbox and the message always agree.
-constexpr const char* kPostgresCommit =
+// One message: the seq is taken, the message stored and the event written in one statement. The event's payload
+// is built before the seq is known and gets it from the INSERT (jsonb_set), so the outbox and the message always
+// agree.
+constexpr const char* kPostgresCommitOne =
     "WITH s AS (UPDATE conversations SET last_seq = last_seq + 1, updated_at = :u WHERE id = CAST(:c AS UUID) "
     "RETURNING last_seq), "
     "m AS (INSERT INTO messages (id, tenant_id, conversation_id, seq, sender_type, type, text, payload, "
@@ -23,6 +25,26 @@ constexpr const char* kPostgresCommit =
     "FROM m) "
     "SELECT seq FROM m";
 
+// A group: the messages arrive as one JSON array (field i is the arrival order). Each conversation's last_seq
+// moves by its count of messages in the group, and its messages take the seqs below the new value in arrival
+// order; the outbox events are written in arrival order too. Returns the id and seq of every message stored; a
+// message of an unknown conversation has no row. The conversations also come as an array (:cs), so the UPDATE
+// finds them by primary key: the planner cannot see how many rows the JSON holds and would otherwise scan.
+constexpr const char* kPostgresCommitGroup =
+    "WITH g AS (SELECT * FROM jsonb_to_recordset(CAST(:g AS JSONB)) AS x(i INTEGER, id UUID, t UUID, c UUID, "
+    "st TEXT, ty TEXT, tx TEXT, p JSONB, cm TEXT, o TEXT, f INTEGER, ca BIGINT, eid UUID, n TEXT, ep JSONB, "
+    "ec BIGINT)), "
+    "k AS (SELECT c, COUNT(*) AS n, MAX(ca) AS u FROM g GROUP BY c), "
+    "s AS (UPDATE conversations SET last_seq = conversations.last_seq + k.n, updated_at = k.u FROM k "
+    "WHERE conversations.id = ANY(CAST(:cs AS UUID[])) AND conversations.id = k.c RETURNING conversations.id, conversations.last_seq - k.n AS base), "
+    "q AS (SELECT g.*, s.base + ROW_NUMBER() OVER (PARTITION BY g.c ORDER BY g.i) AS seq FROM g JOIN s ON s.id = g.c), "
+    "m AS (INSERT INTO messages (id, tenant_id, conversation_id, seq, sender_type, type, text, payload, "
+    "client_message_id, origin, flagged, created_at) SELECT id, t, c, seq, st, ty, tx, p, cm, o, f, ca FROM q "
+    "RETURNING id, seq), "
+    "o AS (INSERT INTO outbox_events (id, tenant_id, name, payload, created_at) SELECT eid, t, n, "
+    "jsonb_set(ep, '{message,seq}', to_jsonb(seq)), ec FROM q ORDER BY i) "
+    "SELECT CAST(id AS TEXT), seq FROM m";
+
 JsonObject withMessage(const JsonObject& event, const Message& m) {
     JsonObject out = jsonObject();
     if (event)
@@ -31,29 +53,140 @@ JsonObject withMessage(const JsonObject& event, const Message& m) {
     return out;
 }
 
+std::runtime_error unknownConversation(const Message& m) {
+    return std::runtime_error("conversation " + m.conversation_id + " does not exist");
+}
+
 }  // namespace
 
-void commitMessage(Database& db, Message& m, const std::string& event_name, const JsonObject& event) {
-    if (!db.isPostgres()) {
-        db.write([&](soci::session& sql) {
-            ConversationRepository(sql).appendMessage(m);
-            appendOutboxEvent(sql, m.tenant_id, event_name, withMessage(event, m));
+struct MessageCommitter::Pending : GroupCommit::Item {
+    Message* message = nullptr;
+    const std::string* event_name = nullptr;
+    JsonObject event;
+};
+
+MessageCommitter::MessageCommitter(Database& db, std::size_t max_batches)
+    : db_(db), group_(max_batches ? max_batches : db.isPostgres() ? kPostgresBatches : 1, kMaxBatchSize) {}
+
+void MessageCommitter::commit(Message& m, const std::string& event_name, const JsonObject& event) {
+    Pending pending;
+    pending.key = m.conversation_id;
+    pending.message = &m;
+    pending.event_name = &event_name;
+    pending.event = event;
+    group_.run(pending, [this](const std::vector<GroupCommit::Item*>& batch) {
+        if (db_.isPostgres()) commitPostgres(batch);
+        else commitSqlite(batch);
+    });
+}
+
+// One write transaction: each message in a savepoint of its own, so one refused message (a duplicate client id)
+// is rolled back alone and the others commit with the same fsync.
+void MessageCommitter::commitSqlite(const std::vector<GroupCommit::Item*>& batch) {
+    const bool alone = batch.size() == 1;
+    db_.write([&](soci::session& sql) {
+        for (GroupCommit::Item* item : batch) {
+            auto& p = static_cast<Pending&>(*item);
+            if (alone) {  // its error ends the transaction: nothing else is in it
+                ConversationRepository(sql).appendMessage(*p.message);
+                appendOutboxEvent(sql, p.message->tenant_id, *p.event_name, withMessage(p.event, *p.message));
+                continue;
+            }
+            sql << "SAVEPOINT message_commit";
+            try {
+                ConversationRepository(sql).appendMessage(*p.message);
+                appendOutboxEvent(sql, p.message->tenant_id, *p.event_name, withMessage(p.event, *p.message));
+            } catch (...) {
+                p.error = std::current_exception();
+                sql << "ROLLBACK TO SAVEPOINT message_commit";
+            }
+            sql << "RELEASE SAVEPOINT message_commit";
+        }
+    });
+}
+
+void MessageCommitter::commitPostgres(const std::vector<GroupCommit::Item*>& batch) {
+    auto commitOne = [&](Pending& p) {
+        Message& m = *p.message;
+        m.seq = 0;  // set by the statement
+        std::string payload = toJson(m.payload), event_payload = toJson(withMessage(p.event, m));
+        SqlParam client_id = m.client_message_id.empty() ? SqlParam() : SqlParam(m.client_message_id);
+        long long flagged = m.flagged ? 1 : 0;
+        auto seq = db_.autocommit([&](soci::session& sql) {
+            return queryOne(sql, kPostgresCommitOne, [](const soci::row& r) { return rowInt(r, 0); }, m.created_at,
+                            m.conversation_id, m.id, m.tenant_id, m.conversation_id, m.sender_type, m.type, m.text,
+                            payload, client_id, m.origin, flagged, m.created_at, newUuid(), m.tenant_id,
+                            *p.event_name, event_payload, nowMs());
         });
+        if (!seq) throw unknownConversation(m);
+        m.seq = *seq;
+    };
+    if (batch.size() == 1) {
+        commitOne(static_cast<Pending&>(*batch.front()));
+        db_.outboxCommitted();  // the statement committed an outbox row: wake the dispatcher
         return;
     }
-    m.seq = 0;  // set by the statement
-    std::string payload = toJson(m.payload), event_payload = toJson(withMessage(event, m));
-    SqlParam client_id = m.client_message_id.empty() ? SqlParam() : SqlParam(m.client_message_id);
-    long long flagged = m.flagged ? 1 : 0;
-    auto seq = db.autocommit([&](soci::session& sql) {
-        return queryOne(sql, kPostgresCommit, [](const soci::row& r) { return rowInt(r, 0); }, m.created_at,
-                        m.conversation_id, m.id, m.tenant_id, m.conversation_id, m.sender_type, m.type, m.text, payload,
-                        client_id, m.origin, flagged, m.created_at, newUuid(), m.tenant_id, event_name, event_payload,
-                        nowMs());
-    });
-    if (!seq) throw std::runtime_error("conversation " + m.conversation_id + " does not exist");
-    m.seq = *seq;
-    db.outboxCommitted();  // the statement committed an outbox row: wake the dispatcher
+    std::string group = "[", conversations = "{";
+    std::unordered_map<std::string, Pending*> by_id;
+    long long now = nowMs();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        auto& p = static_cast<Pending&>(*batch[i]);
+        Message& m = *p.message;
+        m.seq = 0;
+        by_id[m.id] = &p;
+        if (i) group += ',', conversations += ',';
+        conversations += m.conversation_id;  // a UUID from the database: nothing to quote
+        group += "{\"i\":" + std::to_string(i) + ",\"id\":";
+        appendJsonString(group, m.id);
+        group += ",\"t\":";
+        appendJsonString(group, m.tenant_id);
+        group += ",\"c\":";
+        appendJsonString(group, m.conversation_id);
+        group += ",\"st\":";
+        appendJsonString(group, m.sender_type);
+        group += ",\"ty\":";
+        appendJsonString(group, m.type);
+        group += ",\"tx\":";
+        appendJsonString(group, m.text);
+        group += ",\"p\":" + toJson(m.payload) + ",\"cm\":";
+        if (m.client_message_id.empty()) group += "null";
+        else appendJsonString(group, m.client_message_id);
+        group += ",\"o\":";
+        appendJsonString(group, m.origin);
+        group += ",\"f\":" + std::string(m.flagged ? "1" : "0") + ",\"ca\":" + std::to_string(m.created_at);
+        group += ",\"eid\":";
+        appendJsonString(group, newUuid());
+        group += ",\"n\":";
+        appendJsonString(group, *p.event_name);
+        group += ",\"ep\":" + toJson(withMessage(p.event, m)) + ",\"ec\":" + std::to_string(now) + "}";
+    }
+    group += "]";
+    conversations += "}";
+    try {
+        db_.autocommit([&](soci::session& sql) {
+            queryEach(sql, kPostgresCommitGroup, [&](const soci::row& r) {
+                auto it = by_id.find(rowText(r, 0));
+                if (it != by_id.end()) it->second->message->seq = rowInt(r, 1);
+            }, group, conversations);
+        });
+    } catch (const std::exception&) {
+        // One message was refused (a duplicate client id, text PostgreSQL cannot store) and the statement stored
+        // none: each one alone, so that only the refused one fails.
+        for (GroupCommit::Item* item : batch) {
+            try {
+                commitOne(static_cast<Pending&>(*item));
+            } catch (...) {
+                item->error = std::current_exception();
+            }
+        }
+        db_.outboxCommitted();
+        return;
+    }
+    for (GroupCommit::Item* item : batch) {
+        auto& p = static_cast<Pending&>(*item);
+        if (p.message->seq == 0) p.error = std::make_exception_ptr(unknownConversation(*p.message));
+    }
+    db_.outboxCommitted();
 }
 
 }  // namespace parley::core

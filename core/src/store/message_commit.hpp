@@ -1,7 +1,8 @@
-// Stores a message with its outbox event atomically, in as few round trips as the database allows.
+// Stores messages with their outbox events atomically, in as few round trips and commits as the database allows.
 #pragma once
 
 #include "store/conversation_repository.hpp"
+#include "store/group_commit.hpp"
 
 #include <string>
 
@@ -9,12 +10,35 @@ namespace parley::core {
 
 class Database;
 
-// Gives `m` its conversation's next seq and stores it together with the outbox event `event_name`, whose payload
-// is `event` plus {"message": m as JSON, seq included}. On PostgreSQL one statement (a data-modifying WITH is
-// atomic without BEGIN and COMMIT: one round trip, one WAL flush instead of five round trips); on SQLite one
-// write transaction (in-process: statements cost no round trip). Throws soci::soci_error when a constraint
-// refuses it (a client message id already stored in the conversation) and std::runtime_error for an unknown
-// conversation; either way nothing is stored.
-void commitMessage(Database& db, Message& m, const std::string& event_name, const JsonObject& event);
+class MessageCommitter {
+public:
+    // `max_batches` 0: kPostgresBatches on PostgreSQL, 1 on SQLite (one writer).
+    explicit MessageCommitter(Database& db, std::size_t max_batches = 0);
+
+    // Gives `m` its conversation's next seq and stores it together with the outbox event `event_name`, whose
+    // payload is `event` plus {"message": m as JSON, seq included}. Messages committed at the same time share one
+    // commit (store/group_commit.hpp): on PostgreSQL one statement for the whole group (a data-modifying WITH
+    // over the group as JSON, atomic without BEGIN and COMMIT), on SQLite one write transaction with a savepoint
+    // per message (one fsync for the group). A message committed alone takes the same road with a group of one.
+    // Throws soci::soci_error when a constraint refuses it (a client message id already stored in the
+    // conversation) and std::runtime_error for an unknown conversation; either way nothing of it is stored, and
+    // the other messages of its group are not affected.
+    void commit(Message& m, const std::string& event_name, const JsonObject& event);
+
+    // Group limits: batches running at once (PostgreSQL: each on its own connection; SQLite has one writer) and
+    // messages per batch.
+    static constexpr std::size_t kPostgresBatches = 4;
+    static constexpr std::size_t kMaxBatchSize = 64;
+
+    GroupCommit::Stats stats() { return group_.stats(); }
+
+private:
+    struct Pending;
+    void commitPostgres(const std::vector<GroupCommit::Item*>& batch);
+    void commitSqlite(const std::vector<GroupCommit::Item*>& batch);
+
+    Database& db_;
+    GroupCommit group_;
+};
 
 }  // namespace parley::core

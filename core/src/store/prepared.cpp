@@ -74,6 +74,24 @@ bool runOnce(soci::session& sql, const std::string& query, const std::vector<Sql
     return statement.execute(true);
 }
 
+void runEach(soci::session& sql, const std::string& query, const std::vector<SqlParam>& params,
+             const std::function<void(const soci::row&)>& each) {
+    std::vector<std::string> values(params.size());
+    std::vector<soci::indicator> indicators(params.size(), soci::i_ok);
+    soci::row row;
+    soci::statement statement(sql);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        values[i] = params[i].value_or("");
+        indicators[i] = params[i] ? soci::i_ok : soci::i_null;
+        statement.exchange(soci::use(values[i], indicators[i]));
+    }
+    statement.exchange(soci::into(row));
+    statement.alloc();
+    statement.prepare(query);
+    statement.define_and_bind();
+    for (bool got = statement.execute(true); got; got = statement.fetch()) each(row);
+}
+
 namespace {
 std::mutex registry_mutex;
 std::unordered_map<const soci::session*, PreparedStatements*> registry;

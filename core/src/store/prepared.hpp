@@ -3,6 +3,7 @@
 
 #include <soci/soci.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,6 +42,10 @@ private:
 
 // Runs `query` once with `params` (no statement kept) and fetches the first row into `row`; false when none came.
 bool runOnce(soci::session& sql, const std::string& query, const std::vector<SqlParam>& params, soci::row& row);
+
+// Runs `query` once with `params` and hands every row to `each` in order.
+void runEach(soci::session& sql, const std::string& query, const std::vector<SqlParam>& params,
+             const std::function<void(const soci::row&)>& each);
 
 // The prepared statements of a pooled PostgreSQL connection, or nullptr (SQLite, or a session the pool does
 // not own): the caller then runs a one-time statement. The pool registers its sessions and forgets a

@@ -41,4 +41,15 @@ auto queryOne(soci::session& sql, const std::string& query, Convert convert, con
     return convert(row);
 }
 
+// Every row of `query`, each handed to `fn(row)` in order; prepared once per pooled PostgreSQL connection like
+// queryOne.
+template <typename Fn, typename... Params>
+void queryEach(soci::session& sql, const std::string& query, Fn fn, const Params&... params) {
+    if (PreparedStatements* prepared = preparedFor(sql)) {
+        for (const soci::row* row = prepared->run(query, {sqlParam(params)...}); row; row = prepared->next()) fn(*row);
+        return;
+    }
+    runEach(sql, query, {sqlParam(params)...}, fn);
+}
+
 }  // namespace parley::core
