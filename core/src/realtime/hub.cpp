@@ -68,9 +68,10 @@ void Hub::start() {
     options.ping_interval_ms = rc.ping_interval_seconds * 1000;
     options.idle_timeout_ms = rc.idle_timeout_seconds * 1000;
     reactor_ = std::make_unique<Reactor>(options);
-    // Workers wait on commits: on PostgreSQL many of them in flight share WAL flushes (group commit); SQLite has
-    // one writer at a time, so more would only queue on its lock.
-    int workers = rc.workers > 0 ? rc.workers : (app_.db->isPostgres() ? 16 : 4);
+    // Workers wait on commits, and the commits waiting together share one (store/group_commit.hpp): the more
+    // frames in flight, the larger the groups and the cheaper each message, on both databases. A waiting worker
+    // holds no connection (only a group's leader does), so this may exceed database.pool_size.
+    int workers = rc.workers > 0 ? rc.workers : kDefaultWorkers;
     executor_ = std::make_unique<Executor>(workers);
     bus_ = makeBus(app_);
     reactor_->start();

@@ -64,6 +64,9 @@ struct Session {
 
 class Hub {
 public:
+    // realtime.workers 0 (automatic): threads running frames that touch the database.
+    static constexpr int kDefaultWorkers = 64;
+
     explicit Hub(App& app);
     ~Hub();
 
