@@ -25,7 +25,7 @@ struct Attempt {
 };
 
 // Rows move pending -> delivering (claimed, with a lease) -> delivered | pending (retry) | dead. Claims come
-// from two places: enqueue() claims a fresh head row in the subscription's own transaction (no transaction of
+// from two places: enqueueBatch() claims fresh head rows in the subscription's own transaction (no transaction of
 // its own), and one bookkeeper thread per node, which in one transaction records a batch of outcomes and
 // claims what is due (retries, expired leases, rows that waited behind others or for capacity). Sender threads
 // POST claimed rows outside any transaction.
@@ -34,14 +34,15 @@ public:
     Deliveries(parley::Plugin plugin, Settings settings);
     ~Deliveries();
 
-    // Inside the durable subscription's transaction (the host's dispatcher thread): one queue row per matching
-    // enabled endpoint; a row that heads its conversation for that endpoint, under the endpoint's cap, is
-    // claimed at once with this transaction's claim token.
-    void enqueue(const Json& event);
+    // Inside the durable subscription's transaction (the host's dispatcher thread), for a batch of events in
+    // delivery order: one queue row per event and matching enabled endpoint, all in a few statements; a row that
+    // heads its conversation for that endpoint, under the endpoint's cap, is claimed at once with this
+    // transaction's claim token.
+    void enqueueBatch(const std::vector<Json>& events);
     // After that transaction committed (same thread): the rows it claimed go to the senders.
     void committed();
-    // The event's part of that transaction is being rolled back (its savepoint): what enqueue() cached about the
-    // transaction (claim locks, counts) may no longer hold.
+    // The call's part of that transaction is being rolled back (its savepoint): what enqueueBatch() cached about
+    // the transaction (claim locks, counts) may no longer hold.
     void forgetTransaction();
 
     // Starts the threads once (the first call wins); safe from any thread.
@@ -70,8 +71,14 @@ private:
     void handOver(std::vector<Json> claimed);
 
     // The SQL (delivery.cpp).
-    bool roomToClaim(const std::string& endpoint_id, long long now);
-    bool lockEndpointClaims(const std::string& endpoint_id);
+    // delivery_claims.cpp. Serializes claims for each endpoint across nodes until the transaction ends, so the
+    // cap holds cluster-wide: on PostgreSQL transaction-scoped advisory locks, taken without waiting (an
+    // endpoint left out is being claimed for elsewhere: try later), not the endpoint rows, which recording
+    // outcomes updates; SQLite has one writer: all. `in_subscription`: remembered for the subscription's
+    // transaction (dispatcher thread only). Returns the endpoints whose claims this transaction now holds.
+    std::set<std::string> lockClaims(const std::set<std::string>& endpoints, bool in_subscription);
+    // Rows in flight (claimed, lease not expired) per endpoint, in one query.
+    std::map<std::string, long long> inFlight(const std::set<std::string>& endpoints, long long now);
     std::vector<Json> claimIn(long long now);  // inside a transaction
     std::vector<Json> bookkeep(std::vector<Outcome> batch, bool claim);
     Json endpointFor(const std::string& endpoint_id);
