@@ -173,14 +173,19 @@ std::vector<Json> Deliveries::claimIn(long long now) {
     long long lease = now + s_.attempt_timeout_ms + 5000;
     // Heads only: an earlier delivery of the same conversation to the same endpoint that is pending or in
     // flight holds later ones back (order per conversation); dead letters do not.
-    // PostgreSQL: the head of each conversation in one pass over the live rows' index (DISTINCT ON), where a
-    // NOT EXISTS probe per due row walked every blocked row of a backlog (a second a claim at 15,000 pending).
+    // PostgreSQL: the head of each conversation by a skip scan of the live rows' index (one descent per
+    // endpoint and conversation, a recursive CTE), where DISTINCT ON read every live row of a backlog (28 ms a
+    // round at 12,000 pending) and, before it, a NOT EXISTS probe per due row walked every blocked row.
     auto candidates = rows(
         p_,
         postgres_
-            ? "SELECT h.seq, h.endpoint_id FROM (SELECT DISTINCT ON (endpoint_id, ordering_key) seq, endpoint_id, "
-              "state, next_attempt_at, locked_until FROM crm_webhooks_delivery WHERE state IN ('pending', 'delivering') "
-              "ORDER BY endpoint_id, ordering_key, seq) h JOIN crm_webhooks_endpoint e ON e.id = h.endpoint_id "
+            ? "WITH RECURSIVE heads AS ((SELECT seq, endpoint_id, ordering_key, state, next_attempt_at, locked_until "
+              "FROM crm_webhooks_delivery WHERE state IN ('pending', 'delivering') ORDER BY endpoint_id, ordering_key, seq "
+              "LIMIT 1) UNION ALL SELECT n.* FROM heads h CROSS JOIN LATERAL (SELECT d.seq, d.endpoint_id, d.ordering_key, "
+              "d.state, d.next_attempt_at, d.locked_until FROM crm_webhooks_delivery d WHERE d.state IN ('pending', "
+              "'delivering') AND (d.endpoint_id, d.ordering_key) > (h.endpoint_id, h.ordering_key) ORDER BY d.endpoint_id, "
+              "d.ordering_key, d.seq LIMIT 1) n) "
+              "SELECT h.seq, h.endpoint_id FROM heads h JOIN crm_webhooks_endpoint e ON e.id = h.endpoint_id "
               "WHERE e.enabled = 1 AND ((h.state = 'pending' AND h.next_attempt_at <= :1) OR "
               "(h.state = 'delivering' AND h.locked_until < :2)) ORDER BY h.seq LIMIT " + std::to_string(kClaimBatch)
             : "SELECT d.seq, d.endpoint_id FROM crm_webhooks_delivery d JOIN crm_webhooks_endpoint e ON e.id = d.endpoint_id "
