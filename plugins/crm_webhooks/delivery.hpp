@@ -79,7 +79,11 @@ private:
     std::set<std::string> lockClaims(const std::set<std::string>& endpoints, bool in_subscription);
     // Rows in flight (claimed, lease not expired) per endpoint, in one query.
     std::map<std::string, long long> inFlight(const std::set<std::string>& endpoints, long long now);
-    std::vector<Json> claimIn(long long now);  // inside a transaction
+    // The bookkeeper's claim of due conversation heads under each endpoint's cap, inside its transaction.
+    std::vector<Json> claimIn(long long now);
+    std::vector<Json> claimOldestHeads(long long now);      // SQLite
+    std::vector<Json> claimHeadsByEndpoint(long long now);  // PostgreSQL
+    std::vector<Json> claimRows(const std::vector<long long>& seqs, long long now);
     std::vector<Json> bookkeep(std::vector<Outcome> batch, bool claim);
     Json endpointFor(const std::string& endpoint_id);
     void record(const Json& delivery, const Json& endpoint, const Attempt& attempt, long long now,
@@ -111,6 +115,8 @@ private:
     std::deque<Json> ready_;               // claimed, not yet being sent
     std::map<std::string, int> sending_;   // endpoint id -> sends in progress on this node
     std::vector<Outcome> outcomes_;        // sent, not yet recorded
+    // Bookkeeper thread only: per endpoint, the conversation claimed last, where the next claim's scan starts.
+    std::map<std::string, std::string> claim_cursor_;
     std::map<std::string, std::pair<Json, long long>> endpoints_;  // id -> (row or null, read at), ~1 s old at most
     std::thread bookkeeper_;
     std::vector<std::thread> senders_;
