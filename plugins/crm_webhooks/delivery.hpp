@@ -79,6 +79,10 @@ private:
     std::set<std::string> lockClaims(const std::set<std::string>& endpoints, bool in_subscription);
     // Rows in flight (claimed, lease not expired) per endpoint, in one query.
     std::map<std::string, long long> inFlight(const std::set<std::string>& endpoints, long long now);
+    // This node's sends that finished but whose outcomes wait for the bookkeeper's next round, per endpoint: their
+    // rows still read 'delivering' (and count in inFlight) but no request of theirs is open any more, so this
+    // node's claims do not count them against the cap. Other nodes count them until they are recorded.
+    std::map<std::string, long long> finishedSends();
     // The bookkeeper's claim of due conversation heads under each endpoint's cap, inside its transaction.
     std::vector<Json> claimIn(long long now);
     std::vector<Json> claimOldestHeads(long long now);      // SQLite

@@ -67,6 +67,14 @@ std::map<std::string, long long> Deliveries::inFlight(const std::set<std::string
     return out;
 }
 
+std::map<std::string, long long> Deliveries::finishedSends() {
+    std::map<std::string, long long> out;
+    std::lock_guard lock(mutex_);
+    for (const auto& [d, a] : outcomes_)
+        if (!a.released) out[stringOf(d, "endpoint_id")]++;
+    return out;
+}
+
 void Deliveries::enqueueBatch(const std::vector<Json>& events) {
     if (events.empty()) return;
     long long now = nowMs(), lease = now + s_.attempt_timeout_ms + 5000;
@@ -124,7 +132,8 @@ void Deliveries::enqueueBatch(const std::vector<Json>& events) {
     std::set<std::string> unknown;
     for (const auto& e : locked)
         if (!txn_in_flight_.count(e)) unknown.insert(e);
-    for (const auto& [e, n] : inFlight(unknown, now)) txn_in_flight_[e] = n;
+    std::map<std::string, long long> finished = finishedSends();
+    for (const auto& [e, n] : inFlight(unknown, now)) txn_in_flight_[e] = std::max(0LL, n - finished[e]);
     std::set<std::pair<std::string, std::string>> live;  // (endpoint, conversation) with a row still to deliver
     {
         std::vector<Poco::Dynamic::Var> values;
@@ -189,6 +198,7 @@ std::vector<Json> Deliveries::claimOldestHeads(long long now) {
     for (const auto& c : candidates) endpoints.insert(stringOf(c, "endpoint_id"));
     std::set<std::string> locked = lockClaims(endpoints, false);
     std::map<std::string, long long> in_flight = inFlight(locked, now);
+    for (const auto& [e, n] : finishedSends()) in_flight[e] = std::max(0LL, in_flight[e] - n);
     std::vector<long long> seqs;
     for (const auto& c : candidates) {
         std::string endpoint = stringOf(c, "endpoint_id");
@@ -216,6 +226,7 @@ std::vector<Json> Deliveries::claimHeadsByEndpoint(long long now) {
     if (locked.empty()) return {};
     // Counted after the locks are held: a claim committed just before is seen.
     std::map<std::string, long long> in_flight = inFlight(locked, now);
+    for (const auto& [e, n] : finishedSends()) in_flight[e] = std::max(0LL, in_flight[e] - n);
     // One statement, two branches per endpoint: conversations after the cursor, then from the start up to it.
     std::string statement = "WITH RECURSIVE ", selects;
     std::vector<Poco::Dynamic::Var> values;
