@@ -214,13 +214,14 @@ std::vector<Json> Deliveries::claimOldestHeads(long long now) {
 // wraps around (round robin over conversations), and stops as soon as it has enough: the cost of a round follows
 // what it claims, not the backlog (reading every head, oldest first, cost 8 ms a round at 800 conversations).
 std::vector<Json> Deliveries::claimHeadsByEndpoint(long long now) {
-    // Endpoints with a due row (an index probe each) and their claim locks, taken without waiting (lockClaims's
+    // Endpoints with a due row (two index probes each, migrations 0004 and 0005) and their claim locks, taken without waiting (lockClaims's
     // locks, in the same statement: the select list runs only for the endpoints the WHERE keeps).
     std::set<std::string> locked;
     for (const auto& r : rows(p_, "SELECT e.id, CASE WHEN pg_try_advisory_xact_lock(7077, hashtext(e.id)) THEN 1 ELSE 0 END "
-                                  "AS got FROM crm_webhooks_endpoint e WHERE e.enabled = 1 AND EXISTS (SELECT 1 FROM "
-                                  "crm_webhooks_delivery d WHERE d.endpoint_id = e.id AND ((d.state = 'pending' AND "
-                                  "d.next_attempt_at <= :1) OR (d.state = 'delivering' AND d.locked_until < :2)))",
+                                  "AS got FROM crm_webhooks_endpoint e WHERE e.enabled = 1 AND (EXISTS (SELECT 1 FROM "
+                                  "crm_webhooks_delivery d WHERE d.endpoint_id = e.id AND d.state = 'pending' AND "
+                                  "d.next_attempt_at <= :1) OR EXISTS (SELECT 1 FROM crm_webhooks_delivery d WHERE "
+                                  "d.endpoint_id = e.id AND d.state = 'delivering' AND d.locked_until < :2))",
                               P(now, now)))
         if (intOf(r, "got") == 1) locked.insert(stringOf(r, "id"));
     if (locked.empty()) return {};
