@@ -5,6 +5,7 @@
 #include "delivery.hpp"
 
 #include <algorithm>
+#include <deque>
 
 namespace parley::crm_webhooks {
 namespace {
@@ -106,8 +107,7 @@ void Deliveries::enqueueBatch(const std::vector<Json>& events) {
         bool claim = false;
     };
     std::vector<Row> batch;
-    std::vector<std::string> bodies;  // standard and legacy bodies of the events, built once each
-    bodies.reserve(events.size() * 2);
+    std::deque<std::string> bodies;  // standard and legacy bodies of the events, built once each (stable addresses)
     std::set<std::string> endpoints;
     for (const auto& event : events) {
         std::string tenant = stringOf(event, "tenant_id"), name = stringOf(event, "name"), id = stringOf(event, "id");
