@@ -123,7 +123,11 @@ typedef int (*parley_job_fn)(void* user_data);
  * store the event in its own table atomically with the acknowledgement. PARLEY_OK acknowledges (commits);
  * any other status rolls the plugin's writes back and the host retries the same event later with back-off.
  * Keep it short: it holds the database's write lock on SQLite. Do not call host functions that open their
- * own write transaction (kv_set, post_message, emit) from inside it. Since 1.1. */
+ * own write transaction (kv_set, post_message, emit) from inside it. Since 1.4 hosts give a pass's events to
+ * the callback one after another under one savepoint; when one fails, all of them are rolled back and offered
+ * again one per savepoint, so an event acknowledged a moment ago may come again in the same transaction (its
+ * first acknowledgement rolled back): keep in memory nothing a call did until `committed`, or make it
+ * idempotent. Since 1.1. */
 typedef int (*parley_event_fn)(void* user_data, const char* event_json);
 
 /* A batch subscriber's callback (parley_host_api.subscribe_batch). `events_json` is a JSON array of `count` (1 or
