@@ -7,6 +7,10 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
+#include <algorithm>
+#include <set>
+#include <sstream>
+
 namespace parley::crm_webhooks {
 
 AutomationAnswer parseAutomationAnswer(const std::string& body) {
@@ -80,18 +84,42 @@ void Automation::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
-void Automation::stage(const Json& event) {
-    Json payload = event->getObject("payload");
-    Json message = payload ? payload->getObject("message") : nullptr;
-    if (!message || stringOf(message, "sender_type") != "visitor") return;
-    if (message->optValue<bool>("flagged", false)) return;
-    std::string widget = widgetOf(event);
-    if (!isUuid(widget)) return;
-    auto found = rows(p_, "SELECT widget_id FROM crm_webhooks_automation WHERE widget_id = :1 AND enabled = 1 AND mode = 'all'",
-                      P(widget));
-    if (found.empty()) return;
+void Automation::stageBatch(const std::vector<Json>& events) {
+    std::vector<Json> candidates;
+    std::vector<std::string> widgets;
+    for (const auto& event : events) {
+        if (stringOf(event, "name") != "message.created") continue;
+        Json payload = event->getObject("payload");
+        Json message = payload ? payload->getObject("message") : nullptr;
+        if (!message || stringOf(message, "sender_type") != "visitor") continue;
+        if (message->optValue<bool>("flagged", false)) continue;
+        std::string widget = widgetOf(event);
+        if (!isUuid(widget)) continue;
+        candidates.push_back(event);
+        if (std::find(widgets.begin(), widgets.end(), widget) == widgets.end()) widgets.push_back(widget);
+    }
+    if (candidates.empty()) return;
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    std::string in;
+    for (const auto& w : widgets) {
+        list->add(w);
+        in += (in.empty() ? ":" : ", :") + std::to_string(list->size());
+    }
+    std::ostringstream params;
+    list->stringify(params);
+    std::set<std::string> forwarding;
+    for (const auto& r : rows(p_, "SELECT widget_id FROM crm_webhooks_automation WHERE enabled = 1 AND mode = 'all' AND "
+                                  "widget_id IN (" + in + ")", params.str()))
+        forwarding.insert(stringOf(r, "widget_id"));
+    if (forwarding.empty()) return;
+    long long pass = intOf(events.front(), "pass");
     std::lock_guard lock(mutex_);
-    staged_.push_back(event);
+    if (pass != staged_pass_) {
+        staged_.clear();
+        staged_pass_ = pass;
+    }
+    for (const auto& event : candidates)
+        if (forwarding.count(widgetOf(event))) staged_.push_back(event);
 }
 
 void Automation::committed() {

@@ -27,9 +27,11 @@ public:
     Automation(parley::Plugin plugin, Settings settings);
     ~Automation();
 
-    // Inside the durable subscription's transaction: a visitor's message.created for a widget whose automation
-    // forwards every message is staged; staged work starts after the commit (committed()).
-    void stage(const Json& event);
+    // Inside the durable subscription's transaction, for a batch of events: each visitor's message.created for a
+    // widget whose automation forwards every message is staged (one query for the batch); staged work starts after
+    // the commit (committed()). Staging is its last step, so a call that throws stages nothing; what a pass
+    // staged but never committed (its transaction failed) is dropped when the next pass stages.
+    void stageBatch(const std::vector<Json>& events);
     void committed();
     // An `automation.forward` event (another plugin, e.g. the knowledge base falling back): forwards at once.
     void forward(const Json& event);
@@ -44,6 +46,7 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Json> staged_, queue_;
+    long long staged_pass_ = 0;  // the host's pass the staged events belong to
     bool stopping_ = false;
     std::thread thread_;
 };

@@ -30,16 +30,19 @@ PARLEY_PLUGIN(load) {
     s.automation = std::make_unique<Automation>(p, settings);
     s.admin = std::make_unique<AdminRoutes>(p, settings, *s.deliveries);
 
-    // Every committed event: queued for each matching endpoint in the same transaction that acknowledges it.
-    p.subscribe(
+    // Every committed event: queued for each matching endpoint in the same transaction that acknowledges it, a
+    // dispatcher pass's events at once (ABI 1.4), so the queue rows of a pass go in one multi-row statement.
+    p.subscribeBatch(
         "deliveries", "*",
-        [](const std::string& event_json) {
-            Json event = parseObject(event_json);
+        [](const std::string& events_json, std::size_t) {
+            std::vector<Json> events = parseEvents(events_json);
             try {
-                state().deliveries->enqueue(event);
-                if (stringOf(event, "name") == "message.created") state().automation->stage(event);
+                state().deliveries->enqueueBatch(events);
+                state().automation->stageBatch(events);
             } catch (...) {
-                state().deliveries->forgetTransaction();  // the host rolls this event's writes back
+                // The host rolls this call's writes back (and offers the events again one by one): forget what
+                // was cached about the transaction. (Staging is the call's last step: a failed call staged nothing.)
+                state().deliveries->forgetTransaction();
                 throw;
             }
         },

@@ -1,7 +1,7 @@
-// The delivery queue's SQL: enqueue (claiming fresh heads in the subscription's transaction), the bookkeeper's
-// transaction (a batch of outcomes recorded, then the due heads of each conversation claimed, under each
-// endpoint's cap), sending, and the health check. A claim is a lease: a node that dies mid-send leaves one that expires,
-// and the delivery is sent again with the same webhook-id: receivers deduplicate on it.
+// The delivery queue's SQL: the bookkeeper's transaction (a batch of outcomes recorded, then the due heads of
+// each conversation claimed under each endpoint's cap, delivery_claims.cpp), sending, and the health check.
+// A claim is a lease: a node that dies mid-send leaves one that expires, and the delivery is sent again with the
+// same webhook-id: receivers deduplicate on it.
 #include "delivery.hpp"
 
 #include "retry_schedule.hpp"
@@ -13,10 +13,6 @@ namespace parley::crm_webhooks {
 namespace {
 
 constexpr long long kEndpointCacheMs = 1000;  // how stale a sender's copy of an endpoint row may be
-constexpr int kClaimBatch = 256;
-
-// Columns a sender needs, as the claim returns them.
-const char* const kClaimed = "seq, id, tenant_id, endpoint_id, event_name, body, attempts, locked_until";
 
 }  // namespace
 
@@ -33,122 +29,6 @@ Deliveries::Deliveries(parley::Plugin plugin, Settings settings) : p_(plugin), s
 }
 
 Deliveries::~Deliveries() { stop(); }
-
-// True when the endpoint has room under its cap for a claim in the current transaction. The in-flight count is
-// read once per transaction and then counted by enqueue (other claims for this endpoint wait for our commit: the
-// endpoint's claim lock, or SQLite's single writer), so it can only be too high, never too low.
-bool Deliveries::roomToClaim(const std::string& endpoint_id, long long now) {
-    if (!lockEndpointClaims(endpoint_id)) return false;
-    auto it = txn_in_flight_.find(endpoint_id);
-    if (it == txn_in_flight_.end())
-        it = txn_in_flight_.emplace(endpoint_id, intOf(rows(p_, "SELECT COUNT(*) AS n FROM crm_webhooks_delivery WHERE "
-                                                                "endpoint_id = :1 AND state = 'delivering' AND locked_until >= :2",
-                                                            P(endpoint_id, now))[0], "n")).first;
-    return it->second < s_.max_concurrency_per_endpoint;
-}
-
-// Serializes claims for one endpoint across nodes until the transaction ends, so the cap holds cluster-wide:
-// on PostgreSQL a transaction-scoped advisory lock, taken without waiting (false: another claim holds it, try
-// later); not the endpoint row, which recording outcomes updates. SQLite has one writer: always true.
-bool Deliveries::lockEndpointClaims(const std::string& endpoint_id) {
-    if (!postgres_) return true;
-    if (txn_locked_.count(endpoint_id)) return true;  // held until this transaction ends
-    bool got = intOf(rows(p_, "SELECT CASE WHEN pg_try_advisory_xact_lock(7077, hashtext(:1)) THEN 1 ELSE 0 END AS got",
-                          P(endpoint_id))[0], "got") == 1;
-    if (got && txn_pass_ != 0) txn_locked_.insert(endpoint_id);
-    return got;
-}
-
-void Deliveries::enqueue(const Json& event) {
-    std::string tenant = stringOf(event, "tenant_id"), name = stringOf(event, "name"), id = stringOf(event, "id");
-    if (tenant.empty() || !isUuid(tenant) || id.empty()) return;
-    std::string widget = widgetOf(event), key = stringOf(event, "conversation_id", "event:" + id);
-    std::string standard, legacy;
-    long long now = nowMs(), lease = now + s_.attempt_timeout_ms + 5000;
-    // The host numbers its delivery transactions ("pass"): what was cached for another one is stale.
-    long long pass = intOf(event, "pass");
-    if (pass == 0 || pass != txn_pass_) {
-        txn_endpoints_.clear();
-        txn_in_flight_.clear();
-        txn_locked_.clear();
-        txn_pass_ = pass;
-    }
-    // Endpoints once per tenant per transaction.
-    auto cached = txn_endpoints_.find(tenant);
-    if (cached == txn_endpoints_.end())
-        cached = txn_endpoints_.emplace(tenant, rows(p_, "SELECT id, widget_id, events, format FROM crm_webhooks_endpoint "
-                                                         "WHERE tenant_id = :1 AND enabled = 1 ORDER BY id", P(tenant))).first;
-    for (const auto& e : cached->second) {
-        std::string only = stringOf(e, "widget_id");
-        if (!only.empty() && only != widget) continue;
-        if (!parley::eventMatches(stringOf(e, "events"), name)) continue;
-        std::string& body = stringOf(e, "format") == "legacy" ? legacy : standard;
-        if (body.empty()) body = stringOf(e, "format") == "legacy" ? legacyBody(event) : standardBody(event);
-        std::string endpoint = stringOf(e, "id");
-        // Claimed at once when there is room under the cap and nothing of its conversation is ahead of it
-        // (pending or in flight) for this endpoint: the statement checks the second itself.
-        bool room = roomToClaim(endpoint, now);
-        auto inserted = rows(p_,
-               "INSERT INTO crm_webhooks_delivery (id, tenant_id, endpoint_id, event_id, event_name, ordering_key, body, "
-               "state, attempts, next_attempt_at, locked_until, claim_token, created_at) "
-               // Casts: in a SELECT list PostgreSQL would take the untyped parameters for text.
-               "SELECT :1, :2, :3, :4, :5, :6, :7, CASE WHEN h.claim THEN 'delivering' ELSE 'pending' END, 0, "
-               "CAST(:8 AS BIGINT), CASE WHEN h.claim THEN CAST(:9 AS BIGINT) ELSE 0 END, CASE WHEN h.claim THEN :10 END, "
-               "CAST(:11 AS BIGINT) FROM (SELECT (CAST(:12 AS INTEGER) = 1 AND NOT EXISTS (SELECT 1 FROM crm_webhooks_delivery b WHERE b.endpoint_id = :13 "
-               "AND b.ordering_key = :14 AND b.state IN ('pending', 'delivering'))) AS claim) h WHERE 1 = 1 "
-               "ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING state",
-               P(webhookId(id), tenant, endpoint, id, name, key, body, now, lease, token_, now, room ? 1 : 0, endpoint, key));
-        if (!inserted.empty() && stringOf(inserted[0], "state") == "delivering") {
-            claimed_with_token_++;
-            txn_in_flight_[endpoint]++;
-        }
-    }
-}
-
-std::vector<Json> Deliveries::claimIn(long long now) {
-    long long lease = now + s_.attempt_timeout_ms + 5000;
-    std::vector<Json> claimed;
-    // Heads only: an earlier delivery of the same conversation to the same endpoint that is pending or in
-    // flight holds later ones back (order per conversation); dead letters do not.
-    // PostgreSQL: the head of each conversation in one pass over the live rows' index (DISTINCT ON), where a
-    // NOT EXISTS probe per due row walked every blocked row of a backlog (a second a claim at 15,000 pending).
-    auto candidates = rows(
-        p_,
-        postgres_
-            ? "SELECT h.seq, h.endpoint_id FROM (SELECT DISTINCT ON (endpoint_id, ordering_key) seq, endpoint_id, "
-              "state, next_attempt_at, locked_until FROM crm_webhooks_delivery WHERE state IN ('pending', 'delivering') "
-              "ORDER BY endpoint_id, ordering_key, seq) h JOIN crm_webhooks_endpoint e ON e.id = h.endpoint_id "
-              "WHERE e.enabled = 1 AND ((h.state = 'pending' AND h.next_attempt_at <= :1) OR "
-              "(h.state = 'delivering' AND h.locked_until < :2)) ORDER BY h.seq LIMIT " + std::to_string(kClaimBatch)
-            : "SELECT d.seq, d.endpoint_id FROM crm_webhooks_delivery d JOIN crm_webhooks_endpoint e ON e.id = d.endpoint_id "
-              "WHERE e.enabled = 1 AND ((d.state = 'pending' AND d.next_attempt_at <= :1) OR "
-              "(d.state = 'delivering' AND d.locked_until < :2)) AND NOT EXISTS (SELECT 1 FROM crm_webhooks_delivery b "
-              "WHERE b.endpoint_id = d.endpoint_id AND b.ordering_key = d.ordering_key AND b.seq < d.seq "
-              "AND b.state IN ('pending', 'delivering')) ORDER BY d.seq LIMIT " + std::to_string(kClaimBatch),
-        P(now, now));
-    std::map<std::string, long long> in_flight;
-    for (const auto& c : candidates) {
-        std::string endpoint = stringOf(c, "endpoint_id");
-        if (!in_flight.count(endpoint)) {
-            // An endpoint whose claims another transaction holds waits for the next round.
-            bool locked = lockEndpointClaims(endpoint);
-            in_flight[endpoint] =
-                locked ? intOf(rows(p_, "SELECT COUNT(*) AS n FROM crm_webhooks_delivery WHERE endpoint_id = :1 "
-                                        "AND state = 'delivering' AND locked_until >= :2", P(endpoint, now))[0], "n")
-                       : s_.max_concurrency_per_endpoint;
-        }
-        if (in_flight[endpoint] >= s_.max_concurrency_per_endpoint) continue;
-        auto got = rows(p_,
-                        "UPDATE crm_webhooks_delivery SET state = 'delivering', locked_until = :1, claim_token = NULL "
-                        "WHERE seq = :2 AND (state = 'pending' OR (state = 'delivering' AND locked_until < :3)) "
-                        "RETURNING " + std::string(kClaimed),
-                        P(lease, intOf(c, "seq"), now));
-        if (got.empty()) continue;  // another node took it
-        in_flight[endpoint]++;
-        claimed.push_back(got[0]);
-    }
-    return claimed;
-}
 
 Json Deliveries::endpointFor(const std::string& endpoint_id) {
     long long now = nowMs();
@@ -209,12 +89,24 @@ std::vector<Json> Deliveries::bookkeep(std::vector<Outcome> batch, bool claim) {
                    "last_status = :2, last_error = NULL, locked_until = 0 WHERE seq IN (" + in + ")",
                    P(now, status));
         }
+        // Endpoints whose last outcome here was a success, in one statement (it writes only rows that change,
+        // or whose last_success_at is over a second old).
+        Poco::JSON::Array::Ptr reset = new Poco::JSON::Array;
+        reset->add(now);
+        reset->add(now - 1000);
+        std::string in;
         for (const auto& [endpoint_id, ok] : last) {
             if (!ok) continue;
+            reset->add(endpoint_id);
+            in += (in.empty() ? ":" : ", :") + std::to_string(reset->size());
+        }
+        if (!in.empty()) {
+            std::ostringstream params;
+            reset->stringify(params);
             p_.sql("UPDATE crm_webhooks_endpoint SET consecutive_failures = 0, failing_since = NULL, failing_notified = 0, "
-                   "last_success_at = :1 WHERE id = :2 AND (consecutive_failures <> 0 OR failing_since IS NOT NULL OR "
-                   "last_success_at IS NULL OR last_success_at < :3)",
-                   P(now, endpoint_id, now - 1000));
+                   "last_success_at = :1 WHERE (consecutive_failures <> 0 OR failing_since IS NOT NULL OR last_success_at "
+                   "IS NULL OR last_success_at < :2) AND id IN (" + in + ")",  // bound in order of appearance
+                   params.str());
         }
         claimed = claim ? claimIn(nowMs()) : std::vector<Json>{};
     });

@@ -25,7 +25,7 @@ struct Attempt {
 };
 
 // Rows move pending -> delivering (claimed, with a lease) -> delivered | pending (retry) | dead. Claims come
-// from two places: enqueue() claims a fresh head row in the subscription's own transaction (no transaction of
+// from two places: enqueueBatch() claims fresh head rows in the subscription's own transaction (no transaction of
 // its own), and one bookkeeper thread per node, which in one transaction records a batch of outcomes and
 // claims what is due (retries, expired leases, rows that waited behind others or for capacity). Sender threads
 // POST claimed rows outside any transaction.
@@ -34,14 +34,15 @@ public:
     Deliveries(parley::Plugin plugin, Settings settings);
     ~Deliveries();
 
-    // Inside the durable subscription's transaction (the host's dispatcher thread): one queue row per matching
-    // enabled endpoint; a row that heads its conversation for that endpoint, under the endpoint's cap, is
-    // claimed at once with this transaction's claim token.
-    void enqueue(const Json& event);
+    // Inside the durable subscription's transaction (the host's dispatcher thread), for a batch of events in
+    // delivery order: one queue row per event and matching enabled endpoint, all in a few statements; a row that
+    // heads its conversation for that endpoint, under the endpoint's cap, is claimed at once with this
+    // transaction's claim token.
+    void enqueueBatch(const std::vector<Json>& events);
     // After that transaction committed (same thread): the rows it claimed go to the senders.
     void committed();
-    // The event's part of that transaction is being rolled back (its savepoint): what enqueue() cached about the
-    // transaction (claim locks, counts) may no longer hold.
+    // The call's part of that transaction is being rolled back (its savepoint): what enqueueBatch() cached about
+    // the transaction (claim locks, counts) may no longer hold.
     void forgetTransaction();
 
     // Starts the threads once (the first call wins); safe from any thread.
@@ -70,9 +71,23 @@ private:
     void handOver(std::vector<Json> claimed);
 
     // The SQL (delivery.cpp).
-    bool roomToClaim(const std::string& endpoint_id, long long now);
-    bool lockEndpointClaims(const std::string& endpoint_id);
-    std::vector<Json> claimIn(long long now);  // inside a transaction
+    // delivery_claims.cpp. Serializes claims for each endpoint across nodes until the transaction ends, so the
+    // cap holds cluster-wide: on PostgreSQL transaction-scoped advisory locks, taken without waiting (an
+    // endpoint left out is being claimed for elsewhere: try later), not the endpoint rows, which recording
+    // outcomes updates; SQLite has one writer: all. `in_subscription`: remembered for the subscription's
+    // transaction (dispatcher thread only). Returns the endpoints whose claims this transaction now holds.
+    std::set<std::string> lockClaims(const std::set<std::string>& endpoints, bool in_subscription);
+    // Rows in flight (claimed, lease not expired) per endpoint, in one query.
+    std::map<std::string, long long> inFlight(const std::set<std::string>& endpoints, long long now);
+    // This node's sends that finished but whose outcomes wait for the bookkeeper's next round, per endpoint: their
+    // rows still read 'delivering' (and count in inFlight) but no request of theirs is open any more, so this
+    // node's claims do not count them against the cap. Other nodes count them until they are recorded.
+    std::map<std::string, long long> finishedSends();
+    // The bookkeeper's claim of due conversation heads under each endpoint's cap, inside its transaction.
+    std::vector<Json> claimIn(long long now);
+    std::vector<Json> claimOldestHeads(long long now);      // SQLite
+    std::vector<Json> claimHeadsByEndpoint(long long now);  // PostgreSQL
+    std::vector<Json> claimRows(const std::vector<long long>& seqs, long long now);
     std::vector<Json> bookkeep(std::vector<Outcome> batch, bool claim);
     Json endpointFor(const std::string& endpoint_id);
     void record(const Json& delivery, const Json& endpoint, const Attempt& attempt, long long now,
@@ -104,6 +119,8 @@ private:
     std::deque<Json> ready_;               // claimed, not yet being sent
     std::map<std::string, int> sending_;   // endpoint id -> sends in progress on this node
     std::vector<Outcome> outcomes_;        // sent, not yet recorded
+    // Bookkeeper thread only: per endpoint, the conversation claimed last, where the next claim's scan starts.
+    std::map<std::string, std::string> claim_cursor_;
     std::map<std::string, std::pair<Json, long long>> endpoints_;  // id -> (row or null, read at), ~1 s old at most
     std::thread bookkeeper_;
     std::vector<std::thread> senders_;

@@ -1,6 +1,7 @@
 // Webhook bodies from durable-subscription events.
 #include "payloads.hpp"
 
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
 #include <ctime>
@@ -18,6 +19,25 @@ Json parseObject(const std::string& text) {
     } catch (const Poco::Exception& e) {
         throw std::invalid_argument("not valid JSON: " + e.displayText());
     }
+}
+
+std::vector<Json> parseEvents(const std::string& text) {
+    Poco::JSON::Array::Ptr list;
+    try {
+        Poco::JSON::Parser parser;
+        Poco::Dynamic::Var v = parser.parse(text);
+        if (v.type() != typeid(Poco::JSON::Array::Ptr)) throw std::invalid_argument("expected a JSON array of events");
+        list = v.extract<Poco::JSON::Array::Ptr>();
+    } catch (const Poco::Exception& e) {
+        throw std::invalid_argument("events are not valid JSON: " + e.displayText());
+    }
+    std::vector<Json> out;
+    for (unsigned i = 0; i < list->size(); ++i) {
+        Json e = list->getObject(i);
+        if (!e) throw std::invalid_argument("event " + std::to_string(i) + " of the batch is not a JSON object");
+        out.push_back(e);
+    }
+    return out;
 }
 
 std::string toText(const Json& object) {

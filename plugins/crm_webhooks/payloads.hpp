@@ -5,6 +5,7 @@
 #include <Poco/JSON/Object.h>
 
 #include <string>
+#include <vector>
 
 namespace parley::crm_webhooks {
 
@@ -13,6 +14,8 @@ using Json = Poco::JSON::Object::Ptr;
 // Parses a JSON object; throws std::invalid_argument with the parser's reason otherwise.
 Json parseObject(const std::string& text);
 std::string toText(const Json& object);
+// Parses a JSON array of objects (a batch subscription's events); throws std::invalid_argument otherwise.
+std::vector<Json> parseEvents(const std::string& text);
 // A string member, or `fallback` when absent, null or not a string.
 std::string stringOf(const Json& object, const std::string& key, const std::string& fallback = "");
 

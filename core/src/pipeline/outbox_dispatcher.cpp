@@ -1,18 +1,24 @@
 // Two steps per pass, in one transaction (one commit, one fsync on SQLite, for both):
 //  1. fan-out: undispatched outbox rows (delivered_at IS NULL) become one event_deliveries row per matching
-//     subscription, and get delivered_at. One node at a time (an advisory lock on PostgreSQL, the write lock
-//     on SQLite), so event_deliveries.id is the order events became visible, i.e. commit order.
+//     subscription (one multi-row insert), and get delivered_at. One node at a time (an advisory lock on
+//     PostgreSQL, the write lock on SQLite), so event_deliveries.id is the order events became visible, i.e.
+//     commit order.
 //     The classic outbox trap is a reader that remembers "last seq seen": a transaction that took seq 41
 //     and commits after seq 42 was read is skipped forever. We keep no cursor: rows are selected by state,
 //     so a late committer is simply picked up by the next pass.
-//  2. delivery: per local subscription, the head row of each conversation that is due is locked
-//     (FOR UPDATE SKIP LOCKED on PostgreSQL) and handed to the subscriber inside the same transaction, each
-//     under a savepoint: an acknowledgement deletes the row together with whatever the subscriber wrote; a
-//     failure rolls the subscriber back to the savepoint and schedules a retry. A node that dies mid-batch
-//     loses its transaction, so its rows are simply delivered again (at least once).
+//  2. delivery: per local subscription, the due rows are locked (FOR UPDATE SKIP LOCKED on PostgreSQL); the
+//     heads of their conversations (checked for the whole batch in one query), with the conversations' snapshots
+//     (one query), go to the subscriber under one savepoint: in one call for a batch subscription (ABI 1.4), one
+//     call each for the others. An acknowledgement deletes the rows together with whatever the subscriber wrote.
+//     When the batch fails, it is rolled back to the savepoint and offered again one event per savepoint, so
+//     only the events that fail alone are rescheduled (a savepoint per event only then: PostgreSQL keeps 64
+//     subtransactions per backend in shared memory and slows every snapshot past that). A node that dies
+//     mid-batch loses its transaction, so its rows are simply delivered again (at least once).
 // A pass runs when woken (a commit on this node that wrote an outbox row, or another node's note over the
 // realtime bus) or after poll_interval_ms idle, which stays the safety net.
 #include "pipeline/outbox_dispatcher.hpp"
+
+#include "pipeline/outbox_envelopes.hpp"
 
 #include "http/json.hpp"
 #include "store/database.hpp"
@@ -24,6 +30,7 @@
 #include <Poco/Logger.h>
 
 #include <atomic>
+#include <cctype>
 #include <map>
 #include <set>
 #include <utility>
@@ -44,33 +51,16 @@ std::string conversationOf(const JsonObject& o) {
     return "";
 }
 
-// The conversation as it stands now (widget, channel, visitor, context with UTM and page, attributes), so a
-// subscriber has what a CRM needs without reading core tables; "" when there is none.
-std::string conversationSnapshot(soci::session& sql, const std::string& id) {
-    if (!isUuid(id)) return "";
-    soci::rowset<soci::row> rows =
-        (sql.prepare << "SELECT id, tenant_id, widget_id, channel, status, visitor_id, session_id, visitor_info, context, "
-                        "attributes, created_at, closed_at FROM conversations WHERE id = :id",
-         soci::use(id));
-    for (const auto& r : rows) {
-        JsonObject c = jsonObject();
-        c->set("id", rowText(r, 0));
-        c->set("tenant_id", rowText(r, 1));
-        c->set("widget_id", rowText(r, 2));
-        c->set("channel", rowText(r, 3));
-        c->set("status", rowText(r, 4));
-        c->set("visitor_id", rowText(r, 5));
-        c->set("session_id", rowText(r, 6));
-        c->set("visitor", storedObject(rowText(r, 7)));
-        c->set("context", storedObject(rowText(r, 8)));
-        c->set("attributes", storedObject(rowText(r, 9)));
-        c->set("created_at", static_cast<Poco::Int64>(rowInt(r, 10)));
-        if (rowIsNull(r, 11)) c->set("closed_at", Poco::Dynamic::Var());
-        else c->set("closed_at", static_cast<Poco::Int64>(rowInt(r, 11)));
-        return toJson(c);
-    }
-    return "";
+// True when `text` can be written into a statement as a '...' literal: ids, keys and subscription names the
+// core makes ([A-Za-z0-9_:.-]); anything else is bound instead.
+bool plainLiteral(const std::string& text) {
+    if (text.empty() || text.size() > 200) return false;
+    for (char c : text)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != ':' && c != '.' && c != '-') return false;
+    return true;
 }
+
+constexpr std::size_t kRowsPerInsert = 500;  // event_deliveries rows per multi-row INSERT
 
 }  // namespace
 
@@ -141,6 +131,18 @@ int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms) {
                                     order + " LIMIT " + std::to_string(options_.batch_size));
             for (const auto& r : rows) events.push_back({rowText(r, 0), rowText(r, 1), rowText(r, 2)});
         }
+        // Rows in event order (their ids are the delivery order), written by multi-row statements; a value that
+        // is not a plain literal (never made by the core) goes in a bound statement of its own, in its place.
+        std::string values;
+        std::size_t in_values = 0;
+        std::string now = std::to_string(now_ms);
+        auto flush = [&] {
+            if (values.empty()) return;
+            sql << "INSERT INTO event_deliveries (subscription, event_id, ordering_key, attempts, next_attempt_at, "
+                   "created_at) VALUES " + values;
+            values.clear();
+            in_values = 0;
+        };
         for (const auto& e : events) {
             std::string key;
             for (const auto& [name, patterns] : subscriptions) {
@@ -149,11 +151,19 @@ int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms) {
                     key = eventConversationId(e.payload);
                     if (key.empty()) key = "event:" + e.id;  // concerns no conversation: no order to keep
                 }
+                if (plainLiteral(name) && plainLiteral(e.id) && plainLiteral(key)) {
+                    values += (values.empty() ? "('" : ",('") + name + "','" + e.id + "','" + key + "',0," + now + "," +
+                              now + ")";
+                    if (++in_values == kRowsPerInsert) flush();
+                    continue;
+                }
+                flush();
                 sql << "INSERT INTO event_deliveries (subscription, event_id, ordering_key, attempts, next_attempt_at, "
                        "created_at) VALUES (:s, :e, :k, 0, :n, :c)",
                     soci::use(name), soci::use(e.id), soci::use(key), soci::use(now_ms), soci::use(now_ms);
             }
         }
+        flush();
         // One statement stamps the batch (ids are our UUIDs; anything else is stamped on its own, bound).
         std::string in;
         for (const auto& e : events) {
@@ -165,77 +175,132 @@ int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms) {
     }
 }
 
-int OutboxDispatcher::deliverDue(soci::session& sql, const OutboxSubscriber& s, long long now_ms) {
-    bool pg = db_.isPostgres();
-    int acknowledged = 0;
-    {
-        struct Row {
-            long long id;
-            int attempts;
-            std::string event_id, key, name, tenant, payload;
-            long long created_at;
-        };
-        std::vector<Row> batch;
-        {
-            // Rows stuck behind an earlier event that waits for its retry are left out, so a failing conversation
-            // never fills the batch; the head check below keeps the order for the rest.
-            std::string query =
-                "SELECT d.id, d.attempts, d.event_id, d.ordering_key, e.name, e.tenant_id, e.payload, e.created_at "
-                "FROM event_deliveries d JOIN outbox_events e ON e.id = d.event_id "
-                "WHERE d.subscription = :s AND d.next_attempt_at <= :t AND NOT EXISTS (SELECT 1 FROM event_deliveries p "
-                "WHERE p.subscription = d.subscription AND p.ordering_key = d.ordering_key AND p.id < d.id "
-                "AND p.next_attempt_at > :t2) ORDER BY d.id LIMIT " + std::to_string(options_.batch_size) +
-                (pg ? " FOR UPDATE OF d SKIP LOCKED" : "");
-            soci::rowset<soci::row> rows = (sql.prepare << query, soci::use(s.name), soci::use(now_ms), soci::use(now_ms));
-            for (const auto& r : rows)
-                batch.push_back({rowInt(r, 0), static_cast<int>(rowInt(r, 1)), rowText(r, 2), rowText(r, 3),
-                                 rowText(r, 4), rowText(r, 5), rowText(r, 6), rowInt(r, 7)});
+// Offers `rows` (indexes into `batch`) to the subscriber in one go: one call with the array for a batch
+// subscription, else one call per event, stopping at the first failure. Returns its status; `error` its reason.
+int OutboxDispatcher::offer(soci::session& sql, const OutboxSubscriber& s, const std::vector<std::string>& envelopes,
+                            const std::vector<std::size_t>& rows, std::string& error) {
+    try {
+        if (s.deliver_batch) {
+            std::string array = "[";
+            for (std::size_t i : rows) array += (array.size() > 1 ? "," : "") + envelopes[i];
+            return s.deliver_batch(sql, array + "]", rows.size(), error);
         }
-        std::map<std::string, std::string> conversations;  // id -> snapshot, once per batch
-        std::map<std::string, long long> acked_by_key;     // acknowledged in this batch, deleted at its end
-        std::set<std::string> held;                         // keys with a failure in this batch
-        std::vector<long long> acked;
-        for (const auto& r : batch) {
-            if (r.key.rfind("event:", 0) != 0) {
-                // Only the head of its conversation goes: an earlier event still here (failed in this batch, or
-                // locked by another node) holds this one back, which keeps commit order. On SQLite (one writer,
-                // no other node's locks) every earlier due row is in this batch, so the batch itself tells.
+        for (std::size_t i : rows) {
+            int rc = s.deliver(sql, envelopes[i], error);
+            if (rc != PARLEY_OK) return rc;
+        }
+        return PARLEY_OK;
+    } catch (const std::exception& e) {
+        error = e.what();
+        return PARLEY_ERR_INTERNAL;
+    }
+}
+
+int OutboxDispatcher::deliverDue(soci::session& sql, const OutboxSubscriber& s, long long now_ms,
+                                 ConversationSnapshots& snapshots) {
+    bool pg = db_.isPostgres();
+    std::vector<DueDelivery> batch;
+    {
+        // Rows stuck behind an earlier event that waits for its retry are left out, so a failing conversation
+        // never fills the batch; the head check below keeps the order for the rest.
+        std::string query =
+            "SELECT d.id, d.attempts, d.event_id, d.ordering_key, e.name, e.tenant_id, e.payload, e.created_at "
+            "FROM event_deliveries d JOIN outbox_events e ON e.id = d.event_id "
+            "WHERE d.subscription = :s AND d.next_attempt_at <= :t AND NOT EXISTS (SELECT 1 FROM event_deliveries p "
+            "WHERE p.subscription = d.subscription AND p.ordering_key = d.ordering_key AND p.id < d.id "
+            "AND p.next_attempt_at > :t2) ORDER BY d.id LIMIT " + std::to_string(options_.batch_size) +
+            (pg ? " FOR UPDATE OF d SKIP LOCKED" : "");
+        soci::rowset<soci::row> rows = (sql.prepare << query, soci::use(s.name), soci::use(now_ms), soci::use(now_ms));
+        for (const auto& r : rows) {
+            DueDelivery d;
+            d.id = rowInt(r, 0);
+            d.attempts = static_cast<int>(rowInt(r, 1));
+            d.event_id = rowText(r, 2);
+            d.key = rowText(r, 3);
+            d.name = rowText(r, 4);
+            d.tenant = rowText(r, 5);
+            d.payload = rowText(r, 6);
+            d.created_at = rowInt(r, 7);
+            batch.push_back(std::move(d));
+        }
+    }
+    if (batch.empty()) return 0;
+    if (pg) {
+        // Head check for the whole batch in one query: how many rows of each one's conversation come before it.
+        // Another node may hold some (locked, so not in our batch); those hold ours back. On SQLite (one writer,
+        // no other node's locks) every earlier due row is in this batch, so the batch itself tells.
+        std::string in;
+        std::map<long long, std::size_t> index;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            if (!batch[i].ordered()) continue;
+            in += (in.empty() ? "" : ",") + std::to_string(batch[i].id);
+            index[batch[i].id] = i;
+        }
+        if (!in.empty()) {
+            soci::rowset<soci::row> rows =
+                (sql.prepare << "SELECT d.id, (SELECT COUNT(*) FROM event_deliveries p WHERE p.subscription = d.subscription "
+                                "AND p.ordering_key = d.ordering_key AND p.id < d.id) FROM event_deliveries d WHERE d.id IN (" +
+                                    in + ")");
+            for (const auto& r : rows) batch[index[rowInt(r, 0)]].earlier = rowInt(r, 1);
+        }
+    }
+    // What goes: per conversation, rows in order for as long as every earlier row of it goes too.
+    std::vector<std::size_t> going;
+    {
+        std::map<std::string, long long> ahead;  // rows of the conversation already going
+        std::set<std::string> held;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const DueDelivery& r = batch[i];
+            if (r.ordered()) {
                 if (held.count(r.key)) continue;
-                if (pg) {
-                    long long earlier = 0;
-                    sql << "SELECT COUNT(*) FROM event_deliveries WHERE subscription = :s AND ordering_key = :k AND id < :id",
-                        soci::use(s.name), soci::use(r.key), soci::use(r.id), soci::into(earlier);
-                    if (earlier - acked_by_key[r.key] > 0) {
-                        held.insert(r.key);
-                        continue;
-                    }
+                if (pg && r.earlier - ahead[r.key] > 0) {
+                    held.insert(r.key);
+                    continue;
                 }
+                ahead[r.key]++;
             }
-            std::string snapshot;
-            if (r.key.rfind("event:", 0) != 0) {
-                auto it = conversations.find(r.key);
-                if (it == conversations.end()) it = conversations.emplace(r.key, conversationSnapshot(sql, r.key)).first;
-                snapshot = it->second;
+            going.push_back(i);
+        }
+    }
+    if (going.empty()) return 0;
+    readConversationSnapshots(sql, batch, snapshots);
+    std::vector<std::string> envelopes(batch.size());
+    for (std::size_t i : going) envelopes[i] = eventEnvelope(batch[i], t_pass, batch[i].ordered() ? snapshots[batch[i].key] : "");
+
+    std::vector<long long> acked;
+    bool one_by_one = going.size() == 1;
+    if (!one_by_one) {
+        sql << "SAVEPOINT parley_batch";
+        std::string error;
+        if (offer(sql, s, envelopes, going, error) == PARLEY_OK) {
+            sql << "RELEASE SAVEPOINT parley_batch";
+            for (std::size_t i : going) acked.push_back(batch[i].id);
+        } else {
+            sql << "ROLLBACK TO SAVEPOINT parley_batch";
+            sql << "RELEASE SAVEPOINT parley_batch";
+            log_.debug("subscription " + s.name + ": a batch of " + std::to_string(going.size()) +
+                       " failed, offering its events one by one: " + error);
+            one_by_one = true;
+        }
+    }
+    if (one_by_one) {
+        // One savepoint per event, so a failure takes back only that event's writes and holds back only the
+        // later events of its conversation.
+        std::map<std::string, long long> acked_by_key;
+        std::set<std::string> held;
+        for (std::size_t i : going) {
+            const DueDelivery& r = batch[i];
+            if (r.ordered() && (held.count(r.key) || (pg && r.earlier - acked_by_key[r.key] > 0))) {
+                held.insert(r.key);
+                continue;
             }
-            std::string envelope = "{\"id\":\"" + r.event_id + "\",\"name\":" + parley::Response::quote(r.name) +
-                       ",\"tenant_id\":" + (r.tenant.empty() ? "null" : "\"" + r.tenant + "\"") +
-                       (r.key.rfind("event:", 0) == 0 ? "" : ",\"conversation_id\":" + parley::Response::quote(r.key)) +
-                       ",\"created_at\":" + std::to_string(r.created_at) + ",\"attempt\":" +
-                       std::to_string(r.attempts + 1) + ",\"pass\":" + std::to_string(t_pass) + ",\"payload\":" + r.payload +
-                                   (snapshot.empty() ? "" : ",\"conversation\":" + snapshot) + "}";
             sql << "SAVEPOINT parley_event";
-            int rc = PARLEY_ERR_INTERNAL;
             std::string error;
-            try {
-                rc = s.deliver(sql, envelope, error);
-            } catch (const std::exception& e) {
-                error = e.what();
-            }
+            int rc = offer(sql, s, envelopes, {i}, error);
             if (rc == PARLEY_OK) {
                 sql << "RELEASE SAVEPOINT parley_event";
                 acked.push_back(r.id);
                 acked_by_key[r.key]++;
-                acknowledged++;
                 continue;
             }
             sql << "ROLLBACK TO SAVEPOINT parley_event";
@@ -250,12 +315,12 @@ int OutboxDispatcher::deliverDue(soci::session& sql, const OutboxSubscriber& s, 
             log_.warning("subscription " + s.name + " failed on " + r.name + " " + r.event_id + " (attempt " +
                          std::to_string(attempts) + ", retry in " + std::to_string(next - now_ms) + " ms): " + error);
         }
-        // The acknowledged rows go in one statement (ids are integers).
-        std::string in;
-        for (long long id : acked) in += (in.empty() ? "" : ",") + std::to_string(id);
-        if (!in.empty()) sql << "DELETE FROM event_deliveries WHERE id IN (" + in + ")";
     }
-    return acknowledged;
+    // The acknowledged rows go in one statement (ids are integers).
+    std::string in;
+    for (long long id : acked) in += (in.empty() ? "" : ",") + std::to_string(id);
+    if (!in.empty()) sql << "DELETE FROM event_deliveries WHERE id IN (" + in + ")";
+    return static_cast<int>(acked.size());
 }
 
 int OutboxDispatcher::runOnce(long long now_ms) {
@@ -284,6 +349,7 @@ int OutboxDispatcher::runOnce(long long now_ms) {
     t_pass = ++g_passes;
     int done = db_.write([&](soci::session& sql) {
         acknowledged.clear();  // a retried body starts afresh
+        ConversationSnapshots snapshots;  // read once per pass, shared by the subscriptions
         int moved = undispatched ? fanOut(sql, now_ms) : 0;
         if (moved < 0) {
             fan_out_busy_ = true;
@@ -294,7 +360,7 @@ int OutboxDispatcher::runOnce(long long now_ms) {
             // A subscriber whose delivery throws loses only its own part of the pass, not the fan-out.
             sql << "SAVEPOINT parley_subscription";
             try {
-                int n = deliverDue(sql, *s, now_ms);
+                int n = deliverDue(sql, *s, now_ms, snapshots);
                 sql << "RELEASE SAVEPOINT parley_subscription";
                 if (n > 0) acknowledged.emplace_back(s, n);
                 total += n;

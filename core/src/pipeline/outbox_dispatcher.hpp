@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -38,6 +39,11 @@ struct OutboxSubscriber {
     // Called inside the delivery transaction (`sql` is it); PARLEY_OK acknowledges, anything else rolls the
     // subscriber's writes back and schedules a retry. `error` receives the subscriber's message.
     std::function<int(soci::session& sql, const std::string& event_json, std::string& error)> deliver;
+    // Instead of `deliver` (batch subscriptions, ABI 1.4): called with a JSON array of `count` events in delivery
+    // order; PARLEY_OK acknowledges them all, anything else rolls the call back and the events are offered again
+    // one per call (arrays of one).
+    std::function<int(soci::session& sql, const std::string& events_json, std::size_t count, std::string& error)>
+        deliver_batch;
     std::function<void()> committed;  // after a transaction with acknowledged events committed; may be empty
 };
 
@@ -80,7 +86,11 @@ public:
 private:
     // Both inside the pass's transaction. fanOut returns -1 when another node holds the fan-out lock.
     int fanOut(soci::session& sql, long long now_ms);
-    int deliverDue(soci::session& sql, const OutboxSubscriber& subscriber, long long now_ms);
+    // `snapshots`: the conversations read in this pass, shared by its subscriptions.
+    int deliverDue(soci::session& sql, const OutboxSubscriber& subscriber, long long now_ms,
+                   std::map<std::string, std::string>& snapshots);
+    int offer(soci::session& sql, const OutboxSubscriber& subscriber, const std::vector<std::string>& envelopes,
+              const std::vector<std::size_t>& rows, std::string& error);
 
     Database& db_;
     OutboxOptions options_;

@@ -423,21 +423,7 @@ const parley_host_api kApi = [] {
     };
     api.subscribe = [](parley_plugin* p, const char* name, const char* events, parley_event_fn fn,
                        parley_committed_fn committed, void* user) {
-        if (missing(p) || missing(name) || missing(events) || missing(fn))
-            return fail(PARLEY_ERR_INVALID_ARGUMENT, "subscribe: null argument");
-        if (!p->plugin->loading) return fail(PARLEY_ERR_DENIED, "subscriptions can be made only in parley_plugin_load");
-        std::string n = name, e = events;
-        if (n.empty() || n.size() > 64 || n.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
-            return fail(PARLEY_ERR_INVALID_ARGUMENT, "subscribe: name '" + n + "' must be 1 to 64 of [a-z0-9_]");
-        if (e.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.*, ") != std::string::npos ||
-            e.find_first_not_of(", ") == std::string::npos || e.size() > 1000)
-            return fail(PARLEY_ERR_INVALID_ARGUMENT, "subscribe: events '" + e +
-                                                         "' must be comma-separated names or patterns such as "
-                                                         "\"message.*, lead.captured\"");
-        for (const auto& s : p->plugin->subscriptions)
-            if (s.name == n) return fail(PARLEY_ERR_CONFLICT, "subscribe: this plugin already has a subscription '" + n + "'");
-        p->plugin->subscriptions.push_back({n, e, fn, committed, user});
-        return static_cast<int>(PARLEY_OK);
+        return recordSubscription(p, "subscribe", name, events, fn, nullptr, committed, user);
     };
     api.channel_conversation = [](parley_plugin* p, const char* request_json, const char** conversation_out) {
         if (conversation_out) *conversation_out = nullptr;
@@ -520,6 +506,7 @@ const parley_host_api kApi = [] {
         });
     };
     addHostApi13(api);
+    addHostApi14(api);
     return api;
 }();
 

@@ -1,5 +1,5 @@
 // What every host function shares: the thread's last error and scratch string, the exception guard, and the
-// conversation check, so the table can live in more than one file (host_api.cpp, host_api_13.cpp).
+// conversation check, so the table can live in more than one file (host_api.cpp, host_api_13.cpp, host_api_14.cpp).
 #pragma once
 
 #include "app/errors.hpp"
@@ -57,6 +57,13 @@ bool inTransaction();
 
 // Fills in the ABI 1.3 entries (host_api_13.cpp).
 void addHostApi13(parley_host_api& api);
+
+// Records a durable subscription made during load, per event (`fn`) or per batch (`batch`, ABI 1.4), after
+// checking its name (unique within the plugin) and patterns; `call` names the host function in errors.
+int recordSubscription(parley_plugin* p, const char* call, const char* name, const char* events, parley_event_fn fn,
+                       parley_batch_fn batch, parley_committed_fn committed, void* user);
+// Fills in the ABI 1.4 entries (host_api_14.cpp).
+void addHostApi14(parley_host_api& api);
 
 }  // namespace host
 }  // namespace parley::core

@@ -64,7 +64,8 @@ struct PluginHost::Loaded {
     std::vector<LuaFunction> lua_functions;
     struct Subscription {
         std::string name, events;
-        parley_event_fn fn;
+        parley_event_fn fn;     // per event (subscribe), or
+        parley_batch_fn batch;  // per batch (subscribe_batch, ABI 1.4)
         parley_committed_fn committed;
         void* user;
     };

@@ -212,19 +212,31 @@ void PluginHost::loadOne(const std::string& id, std::map<std::string, PluginMani
     }
     for (const auto& sub : plugin->subscriptions) {
         parley_event_fn fn = sub.fn;
+        parley_batch_fn batch = sub.batch;
         parley_committed_fn committed = sub.committed;
         void* user = sub.user;
         OutboxSubscriber subscriber;
         subscriber.name = id + ":" + sub.name;
         subscriber.owner = id;
         subscriber.events = sub.events;
-        subscriber.deliver = [fn, user](soci::session& sql, const std::string& event, std::string& error) {
-            PluginTransactionScope scope(sql);  // the plugin's sql calls join the delivery transaction
-            clearPluginError();
-            int rc = fn(user, event.c_str());
-            if (rc != PARLEY_OK) error = pluginError();
-            return rc;
-        };
+        if (batch) {
+            subscriber.deliver_batch = [batch, user](soci::session& sql, const std::string& events, std::size_t count,
+                                                     std::string& error) {
+                PluginTransactionScope scope(sql);  // the plugin's sql calls join the delivery transaction
+                clearPluginError();
+                int rc = batch(user, events.c_str(), count);
+                if (rc != PARLEY_OK) error = pluginError();
+                return rc;
+            };
+        } else {
+            subscriber.deliver = [fn, user](soci::session& sql, const std::string& event, std::string& error) {
+                PluginTransactionScope scope(sql);
+                clearPluginError();
+                int rc = fn(user, event.c_str());
+                if (rc != PARLEY_OK) error = pluginError();
+                return rc;
+            };
+        }
         if (committed) subscriber.committed = [committed, user] { committed(user); };
         app_.outbox->add(std::move(subscriber));
     }

@@ -23,8 +23,8 @@ extern "C" {
 #define PARLEY_ABI_MAJOR 1
 /* ABI minor: the host loads plugins whose minor is at most its own. Since 1.0 (1.1 added subscribe; 1.2 the
  * channel functions channel_conversation, post_inbound and message_status; 1.3 store_file,
- * set_conversation_attributes, publish_realtime and contacts). */
-#define PARLEY_ABI_MINOR 3
+ * set_conversation_attributes, publish_realtime and contacts; 1.4 subscribe_batch). */
+#define PARLEY_ABI_MINOR 4
 
 /* Status codes returned by every host and plugin function. Since 1.0. */
 typedef enum parley_status {
@@ -123,8 +123,24 @@ typedef int (*parley_job_fn)(void* user_data);
  * store the event in its own table atomically with the acknowledgement. PARLEY_OK acknowledges (commits);
  * any other status rolls the plugin's writes back and the host retries the same event later with back-off.
  * Keep it short: it holds the database's write lock on SQLite. Do not call host functions that open their
- * own write transaction (kv_set, post_message, emit) from inside it. Since 1.1. */
+ * own write transaction (kv_set, post_message, emit) from inside it. Since 1.4 hosts give a pass's events to
+ * the callback one after another under one savepoint; when one fails, all of them are rolled back and offered
+ * again one per savepoint, so an event acknowledged a moment ago may come again in the same transaction (its
+ * first acknowledgement rolled back): keep in memory nothing a call did until `committed`, or make it
+ * idempotent. Since 1.1. */
 typedef int (*parley_event_fn)(void* user_data, const char* event_json);
+
+/* A batch subscriber's callback (parley_host_api.subscribe_batch). `events_json` is a JSON array of `count` (1 or
+ * more) committed outbox events, each exactly as parley_event_fn receives it, in delivery order: events of one
+ * conversation appear in commit order, so handle them front to back. Everything in one call belongs to one host
+ * transaction (one "pass"). Runs on the host's dispatcher thread inside that write transaction, under the same
+ * rules as parley_event_fn (sql calls join it; keep it short; no host calls that open their own transaction).
+ * PARLEY_OK acknowledges every event of the array. Any other status rolls back everything the call wrote; the
+ * host then offers the same events again in the same transaction, one per call (arrays of one), so that only
+ * the events that fail on their own are retried later with back-off (and hold back the later events of their
+ * conversation). A callback must therefore expect to see an event again after it failed a call, and must not
+ * keep in memory anything a failed call prepared. Since 1.4. */
+typedef int (*parley_batch_fn)(void* user_data, const char* events_json, size_t count);
 
 /* Called on the dispatcher thread after a transaction holding one or more acknowledged events for this
  * subscription committed: the moment to wake a worker that reads what the callback stored. Since 1.1. */
@@ -330,6 +346,17 @@ typedef struct parley_host_api {
      * {"contacts": [{"id", "name", "email", "phone" (as entered; may be empty), "tags": [...], "created_at",
      * "updated_at"}], "next": "<id to pass as after>" | null}. PARLEY_ERR_NOT_FOUND for an unknown tenant. */
     int (*contacts)(parley_plugin* plugin, const char* tenant_id, const char* query_json, const char** contacts_out);
+
+    /* Since 1.4. Subscribes durably like `subscribe`, with the same guarantees (at least once, commit order per
+     * conversation, once per cluster, across restarts and kill -9, a failing event holding back only its own
+     * conversation) and the same `name` and `events` rules (names are shared with `subscribe`: one plugin
+     * cannot have both kinds under one name), but `fn` receives all the events a dispatcher pass has due for
+     * the subscription in one call, as a JSON array (up to the host's outbox.batch_size, 200 by default), so a
+     * plugin can store them with one multi-row statement. `committed` (may be NULL) is called as for
+     * `subscribe`. A plugin that also runs on older hosts checks `abi_minor >= 4` (or `size`) first and falls
+     * back to `subscribe`. Call only from parley_plugin_load. */
+    int (*subscribe_batch)(parley_plugin* plugin, const char* name, const char* events, parley_batch_fn fn,
+                           parley_committed_fn committed, void* user_data);
 } parley_host_api;
 
 /* The entry point every plugin exports. Register hooks and routes here and return PARLEY_OK; any other

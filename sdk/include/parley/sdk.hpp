@@ -140,6 +140,9 @@ using RouteFunction = std::function<void(const Request&, Response&)>;
 using JobFunction = std::function<void()>;
 // Receives one committed outbox event as JSON (see parley_event_fn); throwing asks for a retry.
 using EventFunction = std::function<void(const std::string& event_json)>;
+// Receives a JSON array of `count` committed outbox events (see parley_batch_fn); returning acknowledges them
+// all, throwing rolls the call back and the host offers the events again one per call.
+using BatchFunction = std::function<void(const std::string& events_json, std::size_t count)>;
 // Receives the Lua arguments as a JSON array, returns the result as JSON ("null" for nothing).
 using LuaFunction = std::function<std::string(const std::string& args_json)>;
 
@@ -278,6 +281,20 @@ public:
                               &Plugin::committedTrampoline, holder));
     }
 
+    // Subscribes durably like subscribe(), but `fn` receives all the events a dispatcher pass has for the
+    // subscription in one call, as a JSON array in delivery order (per conversation, commit order), so they can
+    // be stored with one multi-row statement. Returning acknowledges them all; throwing rolls back what the call
+    // wrote and the host offers the same events again, one per call, so only those failing alone are retried
+    // later: never keep in memory what a failed call prepared. Needs a 1.4 host (PARLEY_ERR_UNAVAILABLE, "needs
+    // ABI 1.4", on an older one: check hostHas(4) and fall back to subscribe()). Call from the load function.
+    void subscribeBatch(const std::string& name, const std::string& events, BatchFunction fn,
+                        std::function<void()> committed = {}) {
+        requireMinor(4, offsetof(parley_host_api, subscribe_batch) + sizeof(api_->subscribe_batch));
+        auto* holder = keep(std::make_unique<BatchHolder>(BatchHolder{std::move(fn), std::move(committed)}));
+        check(api_->subscribe_batch(self_, name.c_str(), events.c_str(), &Plugin::batchTrampoline,
+                                    &Plugin::batchCommittedTrampoline, holder));
+    }
+
     // Channel plugins (ABI 1.2). Opens or finds the open conversation of an outside contact: `request_json` is
     // {"channel", "tenant_id", "widget_id", "contact_id", "visitor_info", "context"}; returns
     // {"conversation": {...}, "created": bool}. Throws parley::Error (PARLEY_ERR_NOT_FOUND for a widget not
@@ -374,6 +391,10 @@ private:
         EventFunction fn;
         std::function<void()> committed;
     };
+    struct BatchHolder {
+        BatchFunction fn;
+        std::function<void()> committed;
+    };
     struct RouteHolder {
         RouteFunction fn;
         const parley_host_api* api;
@@ -425,6 +446,17 @@ private:
     }
     static void committedTrampoline(void* user) {
         auto* holder = static_cast<SubscriptionHolder*>(user);
+        if (!holder->committed) return;
+        try {
+            holder->committed();
+        } catch (...) {  // nothing may unwind into the host
+        }
+    }
+    static int batchTrampoline(void* user, const char* events_json, size_t count) {
+        return guarded(currentApi(), [&] { static_cast<BatchHolder*>(user)->fn(events_json ? events_json : "[]", count); });
+    }
+    static void batchCommittedTrampoline(void* user) {
+        auto* holder = static_cast<BatchHolder*>(user);
         if (!holder->committed) return;
         try {
             holder->committed();

@@ -7,7 +7,8 @@
 //
 // It implements the whole host table in memory: hooks and routes are recorded, kv and emitted events are
 // inspectable, sealing is a reversible marker (not encryption), durable subscriptions receive what
-// publish() gives them, and the ABI 1.3 calls (store_file, set_conversation_attributes, publish_realtime,
+// publish() and publishBatch() give them (batch subscriptions, ABI 1.4, as the host does: whole arrays, then
+// one event per call after a failure), and the ABI 1.3 calls (store_file, set_conversation_attributes, publish_realtime,
 // contacts) are recorded. SQL is not offered (PARLEY_ERR_UNAVAILABLE):
 // test SQL-using logic through the real server (tests/integration) or keep it in plain functions.
 #pragma once
@@ -178,7 +179,15 @@ public:
             if (!name || !events || !fn) return fail(PARLEY_ERR_INVALID_ARGUMENT, "subscribe: null argument");
             for (const auto& s : of(p).subscriptions_)
                 if (s.name == name) return fail(PARLEY_ERR_CONFLICT, std::string("subscription '") + name + "' exists");
-            of(p).subscriptions_.push_back({name, events, fn, committed, user});
+            of(p).subscriptions_.push_back({name, events, fn, nullptr, committed, user});
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.subscribe_batch = [](parley_plugin* p, const char* name, const char* events, parley_batch_fn fn,
+                                  parley_committed_fn committed, void* user) {
+            if (!name || !events || !fn) return fail(PARLEY_ERR_INVALID_ARGUMENT, "subscribe_batch: null argument");
+            for (const auto& s : of(p).subscriptions_)
+                if (s.name == name) return fail(PARLEY_ERR_CONFLICT, std::string("subscription '") + name + "' exists");
+            of(p).subscriptions_.push_back({name, events, nullptr, fn, committed, user});
             return static_cast<int>(PARLEY_OK);
         };
         api_.channel_conversation = [](parley_plugin* p, const char* request, const char** out) {
@@ -312,27 +321,77 @@ public:
     }
 
     // Gives one committed event to every durable subscription whose patterns match `event`, as the host's
-    // dispatcher would (one attempt, then `committed` for those that acknowledged). Returns the error
-    // messages of subscriptions that failed (the host would retry them). `payload_json` is a JSON object.
+    // dispatcher would (one attempt, then `committed` for those that acknowledged; a batch subscription gets an
+    // array of one). Returns the error messages of subscriptions that failed (the host would retry them).
+    // `payload_json` is a JSON object.
     std::vector<std::string> publish(const std::string& event, const std::string& payload_json,
                                      const std::string& conversation_id = "", int attempt = 1) {
-        std::string id = "00000000-0000-4000-8000-" + pad12(++published_);
-        std::string envelope = "{\"id\":\"" + id + "\",\"name\":\"" + event + "\",\"tenant_id\":\"tenant-1\"," +
-                               (conversation_id.empty() ? "" : "\"conversation_id\":\"" + conversation_id + "\",") +
-                               "\"created_at\":0,\"attempt\":" + std::to_string(attempt) + ",\"payload\":" +
-                               payload_json + "}";
+        return publishBatch({{event, payload_json, conversation_id}}, attempt);
+    }
+
+    // One committed event for publishBatch.
+    struct Published {
+        std::string name, payload_json, conversation_id;
+    };
+    // Gives several committed events, as one dispatcher pass would, to every subscription with matching ones:
+    // a batch subscription receives them all in one call (a JSON array, in the given order); when that call
+    // fails, it is offered them again one per call, and an event that fails alone holds back the later events
+    // of its conversation (not offered). A per-event subscription receives them one by one, with the same
+    // holding back. `committed` follows for each subscription that acknowledged at least one event. Returns
+    // "<subscription>: <error>" for each event that failed alone (the host would retry those).
+    std::vector<std::string> publishBatch(const std::vector<Published>& events, int attempt = 1) {
+        std::vector<std::string> envelopes;
+        long long pass = ++passes_;  // one pass: the events share its number
+        for (const auto& e : events) {
+            std::string id = "00000000-0000-4000-8000-" + pad12(++published_);
+            envelopes.push_back("{\"id\":\"" + id + "\",\"name\":\"" + e.name + "\",\"tenant_id\":\"tenant-1\"," +
+                                (e.conversation_id.empty() ? "" : "\"conversation_id\":\"" + e.conversation_id + "\",") +
+                                "\"created_at\":0,\"attempt\":" + std::to_string(attempt) + ",\"pass\":" +
+                                std::to_string(pass) + ",\"payload\":" + e.payload_json + "}");
+        }
         std::vector<std::string> failures;
         for (const auto& s : subscriptions_) {
-            if (!parley::eventMatches(s.events, event)) continue;
-            lastError().clear();
-            if (s.fn(s.user, envelope.c_str()) != PARLEY_OK) {
-                failures.push_back(s.name + ": " + lastError());
-                continue;
+            std::vector<size_t> matching;
+            for (size_t i = 0; i < events.size(); ++i)
+                if (parley::eventMatches(s.events, events[i].name)) matching.push_back(i);
+            if (matching.empty()) continue;
+            bool acknowledged = false;
+            if (s.batch && matching.size() > 1) {
+                std::string array = "[";
+                for (size_t i : matching) array += (array.size() > 1 ? "," : "") + envelopes[i];
+                lastError().clear();
+                batch_calls.push_back(matching.size());
+                if (s.batch(s.user, (array + "]").c_str(), matching.size()) == PARLEY_OK) {
+                    if (s.committed) s.committed(s.user);
+                    continue;
+                }
             }
-            if (s.committed) s.committed(s.user);
+            std::vector<std::string> held;  // conversations with an event that failed alone
+            for (size_t i : matching) {
+                const std::string& conversation = events[i].conversation_id;
+                if (!conversation.empty() && std::find(held.begin(), held.end(), conversation) != held.end()) continue;
+                lastError().clear();
+                int rc;
+                if (s.batch) {
+                    batch_calls.push_back(1);
+                    rc = s.batch(s.user, ("[" + envelopes[i] + "]").c_str(), 1);
+                } else {
+                    rc = s.fn(s.user, envelopes[i].c_str());
+                }
+                if (rc == PARLEY_OK) {
+                    acknowledged = true;
+                    continue;
+                }
+                failures.push_back(s.name + ": " + lastError());
+                if (!conversation.empty()) held.push_back(conversation);
+            }
+            if (acknowledged && s.committed) s.committed(s.user);
         }
         return failures;
     }
+    // How many events each call of a batch subscription received, in call order.
+    std::vector<size_t> batch_calls;
+
     // The subscriptions the plugin made: name and patterns.
     std::vector<std::pair<std::string, std::string>> subscriptions() const {
         std::vector<std::pair<std::string, std::string>> out;
@@ -465,7 +524,8 @@ private:
     };
     struct Subscription {
         std::string name, events;
-        parley_event_fn fn;
+        parley_event_fn fn;     // a per-event subscription, or
+        parley_batch_fn batch;  // a batch subscription (ABI 1.4)
         parley_committed_fn committed;
         void* user;
     };
@@ -476,6 +536,7 @@ private:
     std::vector<Subscription> subscriptions_;
     std::map<std::string, std::string> channel_conversations_;
     long long published_ = 0;
+    long long passes_ = 0;
     std::map<std::string, Job> jobs_;
     std::map<std::string, Lua> lua_;
     HttpAnswer last_http_;
