@@ -250,6 +250,8 @@ std::vector<ConfigKey> buildKeys() {
                    "How often an idle node checks the outbox for due retries; a commit that writes an outbox row wakes it at once."),
         PARLEY_KEY(int, "outbox.wake_delay_ms", "", outbox.wake_delay_ms,
                    "After a commit wakes the outbox dispatcher, how long it gathers further commits into the same pass (0: none)."),
+        PARLEY_KEY(int, "outbox.retention_days", "PARLEY_OUTBOX_RETENTION_DAYS", outbox.retention_days,
+                   "Days a dispatched outbox event is kept before the hourly clean-up deletes it (0: kept forever)."),
         PARLEY_KEY(int, "outbox.batch_size", "", outbox.batch_size,
                    "Events moved or delivered per transaction by the outbox dispatcher."),
         PARLEY_KEY(int, "outbox.retry_base_ms", "PARLEY_OUTBOX_RETRY_BASE_MS", outbox.retry_base_ms,
@@ -398,6 +400,8 @@ void validateConfig(const Config& config) {
     if (config.lua.max_failures < 0) throw ConfigError("config key 'lua.max_failures' must be 0 or more");
     positive("outbox.poll_interval_ms", config.outbox.poll_interval_ms);
     positive("outbox.batch_size", config.outbox.batch_size);
+    if (config.outbox.retention_days < 0 || config.outbox.retention_days > 3650)
+        throw ConfigError("config key 'outbox.retention_days' must be 0 (keep forever) to 3650");
     if (config.outbox.wake_delay_ms < 0 || config.outbox.wake_delay_ms > 1000)
         throw ConfigError("config key 'outbox.wake_delay_ms' must be 0 to 1000");
     positive("outbox.retry_base_ms", config.outbox.retry_base_ms);

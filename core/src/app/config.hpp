@@ -103,6 +103,7 @@ struct OutboxDispatchConfig {
     int retry_base_ms = 1000;
     int retry_max_ms = 600000;
     int wake_delay_ms = 5;
+    int retention_days = 7;  // dispatched events older than this are deleted hourly; 0 keeps them
 };
 
 struct PluginsConfig {

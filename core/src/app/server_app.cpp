@@ -11,6 +11,7 @@
 #include "lua/script_engine.hpp"
 #include "lua/transcript.hpp"
 #include "jobs/scheduler.hpp"
+#include "pipeline/outbox_retention.hpp"
 #include "pipeline/message_pipeline.hpp"
 #include "realtime/hub.hpp"
 #include "pipeline/routing.hpp"
@@ -218,6 +219,14 @@ int ServerApp::serve() {
     registerPublicWidgetRoutes(*router);
     app->plugins->loadAll();
     registerPluginRoutes(*router);
+    if (int days = app->config.outbox.retention_days; days > 0) {
+        App* a = app.get();
+        app->scheduler->add("core:outbox_retention", 3600, [a, days] {
+            long long deleted = pruneOutboxAll(*a->db, nowMs() - days * 86400000LL);
+            if (deleted) a->log->information("outbox: deleted " + std::to_string(deleted) + " events dispatched over " +
+                                             std::to_string(days) + " days ago");
+        });
+    }
     app->scheduler->start();
     app->scripts->setExports(app->lua_exports.list());
     OutboundPolicy policy{app->config.outbound.allow_private_targets, app->config.outbound.allowed_private_hosts};
