@@ -1,38 +1,23 @@
 // Outbox retention: old dispatched events go, undispatched ones and those a subscription still has to deliver stay.
 #include "pipeline/outbox_retention.hpp"
-#include "store/conversation_repository.hpp"
-#include "store/database.hpp"
-#include "store/migrator.hpp"
+
+#include "outbox_fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
-
-#include <Poco/File.h>
-#include <Poco/TemporaryFile.h>
 
 using namespace parley::core;
 
 namespace {
 
-struct Outbox {
-    std::string dir = Poco::TemporaryFile::tempName();
-    std::unique_ptr<Database> db;
-    Outbox() {
-        Poco::File(dir).createDirectories();
-        DatabaseConfig cfg;
-        cfg.url = "sqlite:" + dir + "/outbox.db";
-        db = std::make_unique<Database>(cfg);
-        applyMigrations(*db, "core", selectMigrations(coreMigrationFiles(), db->backend()));
-    }
-    ~Outbox() { Poco::File(dir).remove(true); }
-
+// The outbox dispatcher tests' database, with events dispatched at a chosen time.
+struct Outbox : testing::Outbox {
     // An event with the given delivered_at (0: not dispatched yet); returns its id.
     std::string event(long long delivered_at) {
-        std::string id;
-        db->write([&](soci::session& sql) {
-            appendOutboxEvent(sql, "00000000-0000-4000-8000-000000000001", "message.created", jsonObject());
-            sql << "SELECT id FROM outbox_events ORDER BY rowid DESC LIMIT 1", soci::into(id);
-            if (delivered_at) sql << "UPDATE outbox_events SET delivered_at = :d WHERE id = :id", soci::use(delivered_at), soci::use(id);
-        });
+        std::string id = commit("message.created", "");
+        if (delivered_at)
+            db->write([&](soci::session& sql) {
+                sql << "UPDATE outbox_events SET delivered_at = :d WHERE id = :id", soci::use(delivered_at), soci::use(id);
+            });
         return id;
     }
     int count(const std::string& id) {

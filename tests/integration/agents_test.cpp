@@ -34,6 +34,18 @@ struct AgentDesk : ServerFixture {
 
 BOOST_AUTO_TEST_SUITE(agents)
 
+BOOST_FIXTURE_TEST_CASE(the_leads_list_takes_a_limit_of_1_to_1000_and_names_a_bad_one, AgentDesk) {
+    Response ok = viewer().get("/api/v1/agent/leads?limit=5");
+    BOOST_REQUIRE_MESSAGE(ok.status == 200, ok.body);
+    BOOST_TEST(ok.json()->getArray("leads")->size() == 0u);
+    for (const char* bad : {"0", "1001", "abc"}) {
+        Response r = viewer().get(std::string("/api/v1/agent/leads?limit=") + bad);
+        BOOST_TEST(r.status == 400, bad);
+        BOOST_TEST(r.errorCode() == "invalid_query", bad);
+        BOOST_TEST(r.body.find("limit must be 1 to 1000") != std::string::npos, r.body);
+    }
+}
+
 BOOST_FIXTURE_TEST_CASE(an_online_agent_assigns_replies_and_closes_while_the_visitor_reads_along, AgentDesk) {
     BOOST_TEST(!std::get<2>(visit()));  // nobody online yet
     BOOST_TEST(agent(tenant).post("/api/v1/agent/presence", R"({"status":"online"})").status == 200);

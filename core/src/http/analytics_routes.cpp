@@ -40,13 +40,7 @@ void registerAnalyticsRoutes(Router& router) {
         std::string widget = ctx.query("widget_id").value_or("");
         if ((!conversation.empty() && !isUuid(conversation)) || (!widget.empty() && !isUuid(widget)))
             throw badRequest("invalid_query", "conversation_id and widget_id must be UUIDs");
-        long long limit = 200;
-        try {
-            if (auto v = ctx.query("limit")) limit = std::stoll(*v);
-        } catch (const std::exception&) {
-            limit = 0;
-        }
-        if (limit < 1 || limit > 1000) throw badRequest("invalid_query", "limit must be 1 to 1000");
+        long long limit = ctx.queryInt("limit", 200, 1, 1000);
         // A conversation's leads whatever their age: the inbox asks for them.
         if (!conversation.empty()) since = 0;
         JsonArray list = jsonArray();

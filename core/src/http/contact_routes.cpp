@@ -35,13 +35,7 @@ void registerContactRoutes(Router& router) {
         std::string tag = Poco::toLower(ctx.query("tag").value_or(""));
         if (!tag.empty()) tag = normalizeTags({tag}, "tag").front();
         std::string after = Poco::toLower(ctx.query("after").value_or(""));
-        long long limit = 200;
-        try {
-            if (auto v = ctx.query("limit")) limit = std::stoll(*v);
-        } catch (const std::exception&) {
-            limit = 0;
-        }
-        if (limit < 1 || limit > 1000) throw badRequest("invalid_query", "limit must be 1 to 1000");
+        long long limit = ctx.queryInt("limit", 200, 1, 1000);
         auto list = ctx.app.db->read([&](soci::session& sql) {
             requireTenant(sql, tid);
             return ContactRepository(sql).list(tid, tag, after, static_cast<int>(limit));

@@ -43,6 +43,19 @@ std::string RequestContext::param(const std::string& name, bool must_be_uuid) co
     return value;
 }
 
+long long RequestContext::queryInt(const std::string& name, long long fallback, long long min, long long max) const {
+    long long value = fallback;
+    bool ok = true;
+    try {
+        if (auto v = query(name)) value = std::stoll(*v);
+    } catch (const std::exception&) {
+        ok = false;
+    }
+    if (!ok || value < min || value > max)
+        throw badRequest("invalid_query", name + " must be " + std::to_string(min) + " to " + std::to_string(max));
+    return value;
+}
+
 std::optional<std::string> RequestContext::query(const std::string& name) const {
     size_t start = 0;
     while (start <= query_string_.size()) {

@@ -29,6 +29,9 @@ public:
     std::string param(const std::string& name, bool must_be_uuid = false) const;
     // A query-string parameter, URL-decoded.
     std::optional<std::string> query(const std::string& name) const;
+    // An integer query parameter, `fallback` when absent; 400 `invalid_query` ("<name> must be <min> to <max>")
+    // when it is not an integer or out of range.
+    long long queryInt(const std::string& name, long long fallback, long long min, long long max) const;
     const std::string& path() const { return path_; }
 
     // The raw body bytes, read once; throws ApiError 413 above server.max_body_bytes.

@@ -58,38 +58,41 @@ const soci::row* PreparedStatements::next() {
     return nullptr;
 }
 
-bool runOnce(soci::session& sql, const std::string& query, const std::vector<SqlParam>& params, soci::row& row) {
-    std::vector<std::string> values(params.size());
-    std::vector<soci::indicator> indicators(params.size(), soci::i_ok);
-    soci::statement statement(sql);
-    for (std::size_t i = 0; i < params.size(); ++i) {
-        values[i] = params[i].value_or("");
-        indicators[i] = params[i] ? soci::i_ok : soci::i_null;
-        statement.exchange(soci::use(values[i], indicators[i]));
+namespace {
+
+// A statement of its own (not kept): `params` bound from `values`/`indicators`, the output into `row`.
+struct OneOff {
+    std::vector<std::string> values;
+    std::vector<soci::indicator> indicators;
+    soci::statement statement;
+
+    OneOff(soci::session& sql, const std::string& query, const std::vector<SqlParam>& params, soci::row& row,
+           soci::details::statement_type type)
+        : values(params.size()), indicators(params.size(), soci::i_ok), statement(sql) {
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            values[i] = params[i].value_or("");
+            indicators[i] = params[i] ? soci::i_ok : soci::i_null;
+            statement.exchange(soci::use(values[i], indicators[i]));
+        }
+        statement.exchange(soci::into(row));
+        statement.alloc();
+        statement.prepare(query, type);
+        statement.define_and_bind();
     }
-    statement.exchange(soci::into(row));
-    statement.alloc();
-    statement.prepare(query, soci::details::st_one_time_query);
-    statement.define_and_bind();
-    return statement.execute(true);
+};
+
+}  // namespace
+
+bool runOnce(soci::session& sql, const std::string& query, const std::vector<SqlParam>& params, soci::row& row) {
+    OneOff once(sql, query, params, row, soci::details::st_one_time_query);
+    return once.statement.execute(true);
 }
 
 void runEach(soci::session& sql, const std::string& query, const std::vector<SqlParam>& params,
              const std::function<void(const soci::row&)>& each) {
-    std::vector<std::string> values(params.size());
-    std::vector<soci::indicator> indicators(params.size(), soci::i_ok);
     soci::row row;
-    soci::statement statement(sql);
-    for (std::size_t i = 0; i < params.size(); ++i) {
-        values[i] = params[i].value_or("");
-        indicators[i] = params[i] ? soci::i_ok : soci::i_null;
-        statement.exchange(soci::use(values[i], indicators[i]));
-    }
-    statement.exchange(soci::into(row));
-    statement.alloc();
-    statement.prepare(query);
-    statement.define_and_bind();
-    for (bool got = statement.execute(true); got; got = statement.fetch()) each(row);
+    OneOff rows(sql, query, params, row, soci::details::st_repeatable_query);
+    for (bool got = rows.statement.execute(true); got; got = rows.statement.fetch()) each(row);
 }
 
 namespace {
