@@ -137,10 +137,13 @@ function onFrame(f) {
       break;
     case 'conversation': {
       const before = state.conversations.get(f.conversation.id);
-      state.conversations.set(f.conversation.id, f.conversation);
+      if (!keepConversation(f.conversation)) break;
       if (!before && f.conversation.status === 'queued') alertNew();
       renderLists();
-      if (f.conversation.id === state.openId) renderHeader();
+      if (f.conversation.id === state.openId) {
+        renderHeader();
+        renderComposerState();
+      }
       break;
     }
     case 'message':
@@ -279,6 +282,14 @@ function renderConversation() {
   markRead();
 }
 
+// A conversation's state arrives both in action answers and in realtime frames, in either order: keep the newer.
+function keepConversation(c) {
+  const known = state.conversations.get(c.id);
+  if (known && known.updated_at > c.updated_at) return false;
+  state.conversations.set(c.id, c);
+  return true;
+}
+
 function renderHeader() {
   const c = state.conversations.get(state.openId);
   const head = $('conv-head');
@@ -320,7 +331,7 @@ async function conversationAction(id, path, body) {
   try {
     const r = await api('POST', `/api/v1/agent/conversations/${id}/${path}`, body, tenantHeader());
     const c = r.conversation || r;
-    if (c && c.id) state.conversations.set(c.id, c);
+    if (c && c.id) keepConversation(c);
     renderLists();
     renderHeader();
     renderComposerState();
