@@ -37,11 +37,19 @@ test('a colour and welcome message edited and saved in the panel reach the embed
   const visitor = await (await browser.newContext()).newPage();
   const errors = [];
   visitor.on('pageerror', (e) => errors.push(e.message));
-  const configs = [];
-  visitor.on('response', async (r) => {
+  // Recorded in the order they arrive; the headers are read later. The page may show the launcher before the
+  // response event reaches this process, so a check waits until the count it expects has arrived.
+  const responses = [];
+  visitor.on('response', (r) => {
     if (r.url().endsWith(`/widgets/${server.key}/config`))
-      configs.push({ status: r.status(), etag: await r.headerValue('etag'), ifNoneMatch: await r.request().headerValue('if-none-match') });
+      responses.push((async () => ({ status: r.status(), etag: await r.headerValue('etag'),
+        ifNoneMatch: await r.request().headerValue('if-none-match') }))());
   });
+  const configsSeen = async (n) => {
+    for (const start = Date.now(); responses.length < n && Date.now() - start < 10000;)
+      await new Promise((r) => setTimeout(r, 20));
+    return Promise.all(responses);
+  };
   await visitor.goto(host.url + '/');
   await launcher(visitor).waitFor();
   assert.equal(await launcherColour(visitor), 'rgb(18, 52, 86)');
@@ -52,6 +60,7 @@ test('a colour and welcome message edited and saved in the panel reach the embed
   // answers that tag with 304 (playwright reports the cached 200, so the 304 is checked with the same request).
   await visitor.reload();
   await launcher(visitor).waitFor();
+  let configs = await configsSeen(2);
   assert.equal(configs.length, 2, JSON.stringify(configs));
   const firstEtag = configs[0].etag;
   assert.ok(firstEtag, 'the config carries an ETag');
@@ -79,6 +88,7 @@ test('a colour and welcome message edited and saved in the panel reach the embed
   await visitor.reload();
   await launcher(visitor).waitFor();
   assert.equal(await launcherColour(visitor), 'rgb(18, 52, 86)');
+  configs = await configsSeen(3);
 
   await admin.getByRole('button', { name: 'Save' }).click();
   await admin.getByRole('status').filter({ hasText: 'Saved: now version 2.' }).waitFor();
@@ -87,6 +97,7 @@ test('a colour and welcome message edited and saved in the panel reach the embed
   const before = configs.length;
   await visitor.reload();
   await launcher(visitor).waitFor();
+  configs = await configsSeen(before + 1);
   const last = configs[configs.length - 1];
   assert.equal(configs.length, before + 1);
   assert.equal(last.ifNoneMatch, firstEtag, 'the snippet and the browser did nothing special');
