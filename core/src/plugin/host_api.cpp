@@ -10,11 +10,14 @@
 #include "store/conversation_repository.hpp"
 #include "plugin/host_calls.hpp"
 #include "plugin/loaded_plugin.hpp"
+#include "plugin/sql_values.hpp"
 #include "store/database.hpp"
 #include "store/row.hpp"
 
 #include <Poco/String.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <deque>
@@ -28,85 +31,63 @@ using namespace host;
 thread_local std::string t_plugin_error;  // set_error(): why the plugin's current call failed
 thread_local soci::session* t_transaction = nullptr;
 
-// A row as a JSON object: integers as numbers, NULL as null, the rest as text.
-JsonObject rowObject(const soci::row& row) {
-    JsonObject o = jsonObject();
-    for (std::size_t i = 0; i < row.size(); ++i) {
-        const auto& props = row.get_properties(i);
-        if (rowIsNull(row, i)) o->set(props.get_name(), Poco::Dynamic::Var());
-        else if (props.get_data_type() == soci::dt_integer || props.get_data_type() == soci::dt_long_long)
-            o->set(props.get_name(), static_cast<Poco::Int64>(rowInt(row, i)));
-        else if (props.get_data_type() == soci::dt_double)
-            o->set(props.get_name(), row.get<double>(i));
-        else
-            o->set(props.get_name(), rowText(row, i));
-    }
-    return o;
-}
-
 bool returnsRows(const std::string& statement) {
     std::string head = Poco::toUpper(Poco::trimLeft(statement).substr(0, 6));
+    auto same = [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; };
+    const std::string_view returning = "RETURNING";  // searched in place: statements can be long (multi-row VALUES)
     return head.rfind("SELECT", 0) == 0 || head.rfind("WITH", 0) == 0 ||
-           Poco::toUpper(statement).find("RETURNING") != std::string::npos;
+           std::search(statement.begin(), statement.end(), returning.begin(), returning.end(), same) != statement.end();
 }
 
 // PostgreSQL receives every parameter as text (SOCI sends them so too): the same text here, and the statement
 // is prepared once per connection (store/prepared.hpp).
-std::string runPrepared(PreparedStatements& prepared, const std::string& statement, const Poco::JSON::Array& params) {
+std::string runPrepared(PreparedStatements& prepared, const std::string& statement, std::vector<SqlValue> params) {
     std::vector<SqlParam> values;
-    for (const auto& v : params) {
-        if (v.isEmpty()) values.emplace_back();
-        else if (v.isBoolean()) values.emplace_back(v.extract<bool>() ? "1" : "0");
-        else if (v.isInteger()) values.emplace_back(std::to_string(v.convert<long long>()));
-        else if (v.isNumeric()) {
-            char buffer[64];
-            auto end = std::to_chars(buffer, buffer + sizeof buffer, v.convert<double>()).ptr;
-            values.emplace_back(std::string(buffer, end));
-        } else if (v.isString()) values.emplace_back(v.extract<std::string>());
-        else throw std::invalid_argument("params may hold only strings, numbers, booleans and nulls");
+    values.reserve(params.size());
+    for (auto& v : params) {
+        switch (v.kind) {
+            case SqlValue::Kind::null: values.emplace_back(); break;
+            case SqlValue::Kind::integer: values.emplace_back(std::to_string(v.integer)); break;
+            case SqlValue::Kind::real: {
+                char buffer[64];
+                auto end = std::to_chars(buffer, buffer + sizeof buffer, v.real).ptr;
+                values.emplace_back(std::string(buffer, end));
+                break;
+            }
+            case SqlValue::Kind::text: values.emplace_back(std::move(v.text)); break;
+        }
     }
     bool rows_wanted = returnsRows(statement);
-    JsonArray rows = jsonArray();
-    for (const soci::row* row = prepared.run(statement, values, rows_wanted); row; row = prepared.next())
-        rows->add(rowObject(*row));
-    return toJson(rows);
+    std::string out = "[";
+    for (const soci::row* row = prepared.run(statement, values, rows_wanted); row; row = prepared.next()) {
+        if (out.size() > 1) out.push_back(',');
+        appendRowJson(out, *row);
+    }
+    out.push_back(']');
+    return out;
 }
 
-// Binds JSON parameters to a statement and, for statements that return rows, collects them as JSON.
+// Binds the parameters to a statement and, for statements that return rows, collects them as JSON.
 std::string runSql(soci::session& sql, const std::string& statement, const std::string& params_json) {
-    auto params = parseJson(params_json.empty() ? "[]" : params_json);
-    if (params.type() != typeid(Poco::JSON::Array::Ptr))
-        throw std::invalid_argument("params must be a JSON array");
-    if (PreparedStatements* prepared = preparedFor(sql))
-        return runPrepared(*prepared, statement, *params.extract<Poco::JSON::Array::Ptr>());
+    std::vector<SqlValue> params = parseSqlValues(params_json.empty() ? "[]" : params_json);
+    if (PreparedStatements* prepared = preparedFor(sql)) return runPrepared(*prepared, statement, std::move(params));
     std::deque<std::string> strings;
-    std::deque<long long> ints;
-    std::deque<double> doubles;
     std::deque<soci::indicator> indicators;
     soci::statement st(sql);
-    for (const auto& v : *params.extract<Poco::JSON::Array::Ptr>()) {
-        if (v.isEmpty()) {
-            strings.emplace_back();
-            indicators.push_back(soci::i_null);
-            st.exchange(soci::use(strings.back(), indicators.back()));
-        } else if (v.isBoolean()) {
-            ints.push_back(v.extract<bool>() ? 1 : 0);
-            st.exchange(soci::use(ints.back()));
-        } else if (v.isInteger()) {
-            ints.push_back(v.convert<long long>());
-            st.exchange(soci::use(ints.back()));
-        } else if (v.isNumeric()) {
-            doubles.push_back(v.convert<double>());
-            st.exchange(soci::use(doubles.back()));
-        } else if (v.isString()) {
-            strings.push_back(v.extract<std::string>());
-            st.exchange(soci::use(strings.back()));
-        } else {
-            throw std::invalid_argument("params may hold only strings, numbers, booleans and nulls");
+    for (auto& v : params) {
+        switch (v.kind) {
+            case SqlValue::Kind::null:
+                strings.emplace_back();
+                indicators.push_back(soci::i_null);
+                st.exchange(soci::use(strings.back(), indicators.back()));
+                break;
+            case SqlValue::Kind::integer: st.exchange(soci::use(v.integer)); break;
+            case SqlValue::Kind::real: st.exchange(soci::use(v.real)); break;
+            case SqlValue::Kind::text: st.exchange(soci::use(v.text)); break;
         }
     }
     bool returns_rows = returnsRows(statement);
-    JsonArray rows = jsonArray();
+    std::string out = "[";
     soci::row row;
     if (returns_rows) st.exchange(soci::into(row));
     st.alloc();
@@ -114,10 +95,12 @@ std::string runSql(soci::session& sql, const std::string& statement, const std::
     st.define_and_bind();
     bool got = st.execute(true);  // true: bind the parameters (and fetch the first row, if any)
     while (returns_rows && got) {
-        rows->add(rowObject(row));
+        if (out.size() > 1) out.push_back(',');
+        appendRowJson(out, row);
         got = st.fetch();
     }
-    return toJson(rows);
+    out.push_back(']');
+    return out;
 }
 
 const parley_host_api kApi = [] {
