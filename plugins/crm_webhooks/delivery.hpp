@@ -110,6 +110,9 @@ private:
     std::map<std::string, long long> txn_in_flight_;          // endpoint -> claimed rows, this transaction
     std::set<std::string> txn_locked_;                        // endpoints whose claim lock this transaction holds
     long long txn_pass_ = 0;                                  // the host's number for this transaction
+    // The rows this transaction claimed, as the senders want them (built from the insert: no read after the
+    // commit). Handed over only when they are all of claimed_with_token_; otherwise they are read back by token.
+    std::vector<Json> txn_claimed_;
 
     std::mutex mutex_;
     std::condition_variable book_wake_, send_wake_;

@@ -20,31 +20,22 @@ std::string placeholders(std::size_t first, std::size_t n) {
     return out;
 }
 
-// The parameters as a JSON array.
-std::string params(const std::vector<Poco::Dynamic::Var>& values) {
-    Poco::JSON::Array::Ptr a = new Poco::JSON::Array;
-    for (const auto& v : values) a->add(v);
-    std::ostringstream out;
-    a->stringify(out);
-    return out.str();
-}
-
 }  // namespace
 
 std::set<std::string> Deliveries::lockClaims(const std::set<std::string>& endpoints, bool in_subscription) {
     if (!postgres_) return endpoints;  // one writer
     std::set<std::string> locked;
-    std::vector<Poco::Dynamic::Var> wanted;
+    parley::SqlParams wanted;
     for (const auto& e : endpoints) {
         if (in_subscription && txn_locked_.count(e)) locked.insert(e);  // held until this transaction ends
-        else wanted.emplace_back(e);
+        else wanted.add(e);
     }
     if (wanted.empty()) return locked;
     // Without waiting: an endpoint another transaction is claiming for is left for a later round.
     for (const auto& r : rows(p_, "SELECT id, CASE WHEN pg_try_advisory_xact_lock(7077, hashtext(id)) THEN 1 ELSE 0 END "
                                   "AS got FROM (SELECT DISTINCT id FROM crm_webhooks_endpoint WHERE id IN (" +
                                       placeholders(1, wanted.size()) + ")) e ORDER BY id",
-                              params(wanted))) {
+                              wanted.text())) {
         if (intOf(r, "got") != 1) continue;
         locked.insert(stringOf(r, "id"));
         if (in_subscription) txn_locked_.insert(stringOf(r, "id"));
@@ -55,15 +46,16 @@ std::set<std::string> Deliveries::lockClaims(const std::set<std::string>& endpoi
 std::map<std::string, long long> Deliveries::inFlight(const std::set<std::string>& endpoints, long long now) {
     std::map<std::string, long long> out;
     if (endpoints.empty()) return out;
-    std::vector<Poco::Dynamic::Var> values{now};
+    parley::SqlParams values;
+    values.add(now);
     for (const auto& e : endpoints) {
         out[e] = 0;
-        values.emplace_back(e);
+        values.add(e);
     }
     for (const auto& r : rows(p_, "SELECT endpoint_id, COUNT(*) AS n FROM crm_webhooks_delivery WHERE state = 'delivering' "
                                   "AND locked_until >= :1 AND endpoint_id IN (" + placeholders(2, endpoints.size()) +
                                       ") GROUP BY endpoint_id",
-                              params(values)))
+                              values.text()))
         out[stringOf(r, "endpoint_id")] = intOf(r, "n");
     return out;
 }
@@ -86,18 +78,15 @@ void Deliveries::enqueueBatch(const std::vector<Json>& events) {
         txn_pass_ = pass;
     }
     // Endpoints once per tenant per transaction, in one query for the tenants not yet read.
-    std::vector<Poco::Dynamic::Var> tenants;
+    parley::SqlParams tenants;
     for (const auto& e : events) {
         std::string t = stringOf(e, "tenant_id");
-        if (isUuid(t) && !txn_endpoints_.count(t) &&
-            std::find(tenants.begin(), tenants.end(), Poco::Dynamic::Var(t)) == tenants.end())
-            tenants.emplace_back(t);
+        if (isUuid(t) && txn_endpoints_.emplace(t, std::vector<Json>()).second) tenants.add(t);
     }
-    if (!tenants.empty()) {
-        for (const auto& t : tenants) txn_endpoints_[t.extract<std::string>()];
+    if (tenants.size()) {
         for (const auto& r : rows(p_, "SELECT id, tenant_id, widget_id, events, format FROM crm_webhooks_endpoint WHERE "
                                       "enabled = 1 AND tenant_id IN (" + placeholders(1, tenants.size()) + ") ORDER BY id",
-                                  params(tenants)))
+                                  tenants.text()))
             txn_endpoints_[stringOf(r, "tenant_id")].push_back(r);
     }
     // The rows, in event order (their seq is the order per conversation).
@@ -136,16 +125,16 @@ void Deliveries::enqueueBatch(const std::vector<Json>& events) {
     for (const auto& [e, n] : inFlight(unknown, now)) txn_in_flight_[e] = std::max(0LL, n - finished[e]);
     std::set<std::pair<std::string, std::string>> live;  // (endpoint, conversation) with a row still to deliver
     {
-        std::vector<Poco::Dynamic::Var> values;
+        parley::SqlParams values;
         std::set<std::string> keys;
         for (const auto& r : batch) keys.insert(r.key);
-        for (const auto& e : locked) values.emplace_back(e);
-        for (const auto& k : keys) values.emplace_back(k);
+        for (const auto& e : locked) values.add(e);
+        for (const auto& k : keys) values.add(k);
         if (!locked.empty())
             for (const auto& r : rows(p_, "SELECT DISTINCT endpoint_id, ordering_key FROM crm_webhooks_delivery WHERE state IN "
                                           "('pending', 'delivering') AND endpoint_id IN (" + placeholders(1, locked.size()) +
                                               ") AND ordering_key IN (" + placeholders(locked.size() + 1, keys.size()) + ")",
-                                      params(values)))
+                                      values.text()))
                 live.emplace(stringOf(r, "endpoint_id"), stringOf(r, "ordering_key"));
     }
     for (auto& r : batch) {
@@ -157,25 +146,58 @@ void Deliveries::enqueueBatch(const std::vector<Json>& events) {
         }
     }
     // Stored by multi-row statements; an event already stored for an endpoint (a redelivery) is left as it is.
+    // Claimed rows are kept for the senders; if this call fails, the host rolls its statements back, and so
+    // are the rows it kept.
+    std::map<std::pair<std::string, std::string>, std::size_t> claiming;  // (endpoint, webhook id) -> batch index
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        if (batch[i].claim) claiming.emplace(std::make_pair(batch[i].endpoint, batch[i].id), i);
+    struct KeepOnSuccess {
+        std::vector<Json>& rows;
+        std::size_t size;
+        bool dismissed = false;
+        void dismiss() { dismissed = true; }
+        ~KeepOnSuccess() {
+            if (!dismissed) rows.resize(size);
+        }
+    } kept{txn_claimed_, txn_claimed_.size()};
     for (std::size_t from = 0; from < batch.size(); from += kRowsPerInsert) {
         std::size_t to = std::min(batch.size(), from + kRowsPerInsert);
         std::string values_sql;
-        std::vector<Poco::Dynamic::Var> values;
+        parley::SqlParams values;
         for (std::size_t i = from; i < to; ++i) {
             const Row& r = batch[i];
             values_sql += (i == from ? "(" : ", (") + placeholders(values.size() + 1, 13) + ")";
-            values.insert(values.end(), {r.id, r.tenant, r.endpoint, r.event_id, r.name, r.key, *r.body,
-                                         std::string(r.claim ? "delivering" : "pending"), 0, now, r.claim ? lease : 0LL,
-                                         r.claim ? Poco::Dynamic::Var(token_) : Poco::Dynamic::Var(), now});
+            values.add(r.id).add(r.tenant).add(r.endpoint).add(r.event_id).add(r.name).add(r.key).add(*r.body);
+            values.add(r.claim ? "delivering" : "pending").add(0).add(now).add(r.claim ? lease : 0LL);
+            if (r.claim) values.add(token_);
+            else values.add(nullptr);
+            values.add(now);
         }
         auto inserted = rows(p_,
                              "INSERT INTO crm_webhooks_delivery (id, tenant_id, endpoint_id, event_id, event_name, "
                              "ordering_key, body, state, attempts, next_attempt_at, locked_until, claim_token, created_at) VALUES " +
-                                 values_sql + " ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING state",
-                             params(values));
-        for (const auto& r : inserted)
-            if (stringOf(r, "state") == "delivering") claimed_with_token_++;
+                                 values_sql + " ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING seq, id, endpoint_id, state",
+                             values.text());
+        for (const auto& r : inserted) {
+            if (stringOf(r, "state") != "delivering") continue;
+            claimed_with_token_++;
+            // The row as the senders read it, from what this batch holds (a row is one event for one endpoint).
+            auto it = claiming.find({stringOf(r, "endpoint_id"), stringOf(r, "id")});
+            if (it == claiming.end()) continue;  // cannot happen; the count then sends committed() to read them back
+            const Row& row = batch[it->second];
+            Json d = new Poco::JSON::Object;
+            d->set("seq", intOf(r, "seq"));
+            d->set("id", row.id);
+            d->set("tenant_id", row.tenant);
+            d->set("endpoint_id", row.endpoint);
+            d->set("event_name", row.name);
+            d->set("body", *row.body);
+            d->set("attempts", 0);
+            d->set("locked_until", lease);
+            txn_claimed_.push_back(d);
+        }
     }
+    kept.dismiss();
 }
 
 std::vector<Json> Deliveries::claimIn(long long now) {
@@ -230,9 +252,9 @@ std::vector<Json> Deliveries::claimHeadsByEndpoint(long long now) {
     for (const auto& [e, n] : finishedSends()) in_flight[e] = std::max(0LL, in_flight[e] - n);
     // One statement, two branches per endpoint: conversations after the cursor, then from the start up to it.
     std::string statement = "WITH RECURSIVE ", selects;
-    std::vector<Poco::Dynamic::Var> values;
-    auto param = [&](Poco::Dynamic::Var v) {
-        values.push_back(std::move(v));
+    parley::SqlParams values;
+    auto param = [&](const auto& v) {
+        values.add(v);
         return ":" + std::to_string(values.size());
     };
     std::vector<std::string> ctes;
@@ -281,7 +303,7 @@ std::vector<Json> Deliveries::claimHeadsByEndpoint(long long now) {
         selects += param(now);
         selects += ") LIMIT " + branches[i].second + ")";
     }
-    auto candidates = rows(p_, statement + selects, params(values));
+    auto candidates = rows(p_, statement + selects, values.text());
     // Branch order within each endpoint: after the cursor first, then wrapped; a head found twice counts once.
     std::stable_sort(candidates.begin(), candidates.end(),
                      [](const Json& a, const Json& b) { return intOf(a, "branch") < intOf(b, "branch"); });

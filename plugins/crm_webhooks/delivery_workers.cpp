@@ -11,18 +11,24 @@ void Deliveries::committed() {
     // keeps its token, whose committed rows are all it finds; its caches are reset by the new "pass".)
     std::string token = token_;
     token_ = token_prefix_ + std::to_string(++token_serial_);
+    std::vector<Json> claimed = std::move(txn_claimed_);
     forgetTransaction();
     if (claimed_with_token_ > 0) {
-        // Only rows of committed transactions carry the token: a rolled-back transaction's claims are gone.
+        // The rows this transaction's inserts returned, when they are all it claimed. Else (part of a batch was
+        // rolled back to a savepoint, or an earlier transaction that rolled back shares the token) the committed
+        // rows are read back: only rows of committed transactions carry the token.
+        if (claimed.size() != static_cast<std::size_t>(claimed_with_token_))
+            claimed = rows(p_, "SELECT seq, id, tenant_id, endpoint_id, event_name, body, attempts, locked_until "
+                               "FROM crm_webhooks_delivery WHERE claim_token = :1 AND state = 'delivering' ORDER BY seq",
+                           P(token));
         claimed_with_token_ = 0;
-        handOver(rows(p_, "SELECT seq, id, tenant_id, endpoint_id, event_name, body, attempts, locked_until "
-                          "FROM crm_webhooks_delivery WHERE claim_token = :1 AND state = 'delivering' ORDER BY seq",
-                      P(token)));
+        handOver(std::move(claimed));
     }
     wake();  // rows left pending behind others, or over the cap, are the bookkeeper's
 }
 
 void Deliveries::forgetTransaction() {
+    txn_claimed_.clear();
     txn_endpoints_.clear();
     txn_in_flight_.clear();
     txn_locked_.clear();

@@ -38,6 +38,14 @@ std::vector<Json> rows(const parley::Plugin& p, const std::string& statement, co
     return out;
 }
 
+void addParam(parley::SqlParams& params, const Poco::Dynamic::Var& v) {
+    if (v.isEmpty()) params.add(nullptr);
+    else if (v.isBoolean()) params.add(v.extract<bool>());
+    else if (v.isInteger()) params.add(v.convert<long long>());
+    else if (v.isNumeric()) params.add(v.convert<double>());
+    else params.add(v.convert<std::string>());
+}
+
 long long intOf(const Json& row, const std::string& key, long long fallback) {
     if (!row || !row->has(key) || row->isNull(key)) return fallback;
     Poco::Dynamic::Var v = row->get(key);

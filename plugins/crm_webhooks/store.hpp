@@ -4,6 +4,7 @@
 #include "payloads.hpp"
 
 #include <parley/sdk.hpp>
+#include <parley/sql_params.hpp>
 
 #include <Poco/JSON/Array.h>
 
@@ -31,23 +32,17 @@ struct Settings {
 // Reads the validated plugin configuration; throws std::invalid_argument on a bad retry schedule.
 Settings readSettings(const std::string& config_json);
 
-// Parameters for Plugin::sql: P("a", 1, nullptr) gives ["a",1,null].
-inline void addParam(Poco::JSON::Array::Ptr&) {}
-template <typename T, typename... Rest>
-void addParam(Poco::JSON::Array::Ptr& a, T&& first, Rest&&... rest) {
-    if constexpr (std::is_same_v<std::decay_t<T>, std::nullptr_t>) a->add(Poco::Dynamic::Var());
-    else if constexpr (std::is_same_v<std::decay_t<T>, const char*> || std::is_same_v<std::decay_t<T>, char*>)
-        a->add(std::string(first));
-    else a->add(first);
-    addParam(a, std::forward<Rest>(rest)...);
+// Parameters for Plugin::sql: P("a", 1, nullptr) gives ["a",1,null]; a Poco::Dynamic::Var goes as its value.
+void addParam(parley::SqlParams& params, const Poco::Dynamic::Var& v);
+template <typename T, std::enable_if_t<!std::is_same_v<std::decay_t<T>, Poco::Dynamic::Var>, int> = 0>
+void addParam(parley::SqlParams& params, T&& v) {
+    params.add(std::forward<T>(v));
 }
 template <typename... Args>
 std::string P(Args&&... args) {
-    Poco::JSON::Array::Ptr a = new Poco::JSON::Array;
-    addParam(a, std::forward<Args>(args)...);
-    std::ostringstream out;
-    a->stringify(out);
-    return out.str();
+    parley::SqlParams params;
+    (addParam(params, std::forward<Args>(args)), ...);
+    return params.text();
 }
 
 // Runs a statement and returns its rows as objects.
