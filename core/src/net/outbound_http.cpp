@@ -154,6 +154,9 @@ OutboundResponse exchange(Poco::Net::HTTPClientSession& session, const OutboundR
     if (!request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH")
         req.setContentLength(static_cast<std::streamsize>(request.body.size()));
     std::ostream& out = session.sendRequest(req);
+    // Poco sends the header and the body in two writes: without this, Nagle's algorithm may hold the body back
+    // until the receiver acknowledges the header, which a receiver delaying its acknowledgements does late.
+    session.socket().setNoDelay(true);
     out.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
     Poco::Net::HTTPResponse resp;
     std::istream& in = session.receiveResponse(resp);
