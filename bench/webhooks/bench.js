@@ -1,12 +1,16 @@
 // Webhook delivery benchmark driver: sets up a tenant, widget and endpoints on a running parleyd, starts a
-// fast loopback receiver, sends visitor messages as fast as CONCURRENCY allows, and reports deliveries per
-// second and the delay from commit (message.created_at) to arrival at the receiver, p50/p99.
+// fast loopback receiver, sends visitor messages as fast as CONCURRENCY allows (a flood: a backlog builds when
+// ingest outruns delivery) or at a steady RATE per second (what a healthy system sees), and reports deliveries
+// per second and the delay from commit (message.created_at) to arrival at the receiver, p50/p99.
 // Usage: node bench.js <parleyd base url> <admin email> <admin password>
-// Env: MESSAGES (default 4000), CONCURRENCY (32), CONVERSATIONS (200), ENDPOINTS (4)
+// Env: MESSAGES (default 4000), CONCURRENCY (32; with RATE, the most requests in flight), CONVERSATIONS (200),
+//      ENDPOINTS (4), RATE (messages per second, open loop; unset: flood), ARRIVALS_FILE (write every delivery's
+//      arrival and commit times there), WARMUP (messages sent and delivered before the measured ones, 200)
 const http = require('http');
 const [base, email, password] = process.argv.slice(2);
 const MESSAGES = +(process.env.MESSAGES || 4000), CONCURRENCY = +(process.env.CONCURRENCY || 32);
 const CONVERSATIONS = +(process.env.CONVERSATIONS || 200), ENDPOINTS = +(process.env.ENDPOINTS || 4);
+const RATE = +(process.env.RATE || 0), WARMUP = +(process.env.WARMUP ?? 200);
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
 function call(method, path, body, headers = {}) {
@@ -62,26 +66,53 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sor
                          { visitor_id: 'v' + i, session_id: 's' + i, context: { utm: { source: 'bench' } } }, visitor);
     convs.push([r.conversation.id, r.visitor_token]);
   }
+  const post = (i, text = 'bench ' + i) => {
+    const [id, tok] = convs[i % convs.length];
+    return call('POST', `/api/v1/widgets/${widget.public_key}/conversations/${id}/messages`, { text },
+                { ...visitor, 'X-Visitor-Token': tok });
+  };
+  // Warm-up, not measured: the setup's own events (conversations started) are dispatched, every connection has
+  // its statements prepared, and both ends' code is hot before the clock starts.
+  for (let i = 0; i < WARMUP; i += CONCURRENCY)
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, WARMUP - i) }, (_, k) => post(i + k, 'warm-up')));
+  for (const until = Date.now() + 60000; arrivals.length < WARMUP * ENDPOINTS && Date.now() < until;)
+    await new Promise((r) => setTimeout(r, 20));
+  if (arrivals.length !== WARMUP * ENDPOINTS) throw new Error(`warm-up: ${arrivals.length} of ${WARMUP * ENDPOINTS} deliveries arrived`);
+  arrivals.length = 0;
   const expected = MESSAGES * ENDPOINTS;
   const started = Date.now();
-  let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < MESSAGES) {
-      const i = next++;
-      const [id, tok] = convs[i % convs.length];
-      await call('POST', `/api/v1/widgets/${widget.public_key}/conversations/${id}/messages`, { text: 'bench ' + i },
-                 { ...visitor, 'X-Visitor-Token': tok });
+  let next = 0, late = 0;
+  if (RATE > 0) {
+    // Open loop: message i is due at started + i / RATE, whatever the answers before it took. One that cannot
+    // start on time (CONCURRENCY requests already in flight) is counted as late and sent as soon as one returns.
+    const inFlight = new Set();
+    for (let i = 0; i < MESSAGES; i++) {
+      const wait = started + (i * 1000) / RATE - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (inFlight.size >= CONCURRENCY) {
+        late++;
+        await Promise.race(inFlight);
+      }
+      const p = post(i).finally(() => inFlight.delete(p));
+      inFlight.add(p);
     }
-  }));
+    await Promise.all(inFlight);
+  } else {
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (next < MESSAGES) await post(next++);
+    }));
+  }
   const sent = Date.now();
   const deadline = Date.now() + 120000;
   while (arrivals.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const done = Date.now();
+  if (process.env.ARRIVALS_FILE)  // every delivery as "arrival_ms commit_ms", to plot the delay over time
+    require('fs').writeFileSync(process.env.ARRIVALS_FILE, arrivals.map(([a, c]) => a + ' ' + c).join('\n') + '\n');
   const delays = arrivals.map(([a, c]) => a - c).sort((x, y) => x - y);
   const first = Math.min(...arrivals.map((a) => a[0]));
   const last = Math.max(...arrivals.map((a) => a[0]));
   console.log(JSON.stringify({
-    messages: MESSAGES, endpoints: ENDPOINTS, deliveries: arrivals.length, expected,
+    messages: MESSAGES, endpoints: ENDPOINTS, ...(RATE > 0 ? { rate: RATE, late_sends: late } : {}), deliveries: arrivals.length, expected,
     ingest_per_s: Math.round(MESSAGES / ((sent - started) / 1000)),
     deliveries_per_s: Math.round(arrivals.length / ((last - first) / 1000)),
     drain_after_last_ack_ms: done - sent,
