@@ -11,42 +11,72 @@ struct PreparedStatements::Entry {
     std::vector<soci::indicator> indicators;
     soci::row row;
     bool rows = true;
+    unsigned long long used = 0;
     std::unique_ptr<soci::statement> statement;
 };
 
 PreparedStatements::PreparedStatements(soci::session& sql) : sql_(sql) {}
 PreparedStatements::~PreparedStatements() = default;
 
+PreparedStatements::Entry& PreparedStatements::prepare(const std::string& query, std::size_t params, bool rows,
+                                                       bool keep) {
+    auto entry = std::make_unique<Entry>();
+    entry->rows = rows;
+    entry->values.resize(params);
+    entry->indicators.resize(params, soci::i_ok);
+    entry->statement = std::make_unique<soci::statement>(sql_);
+    for (std::size_t i = 0; i < params; ++i)
+        entry->statement->exchange(soci::use(entry->values[i], entry->indicators[i]));
+    if (rows) entry->statement->exchange(soci::into(entry->row));
+    entry->statement->alloc();
+    entry->statement->prepare(query, keep ? soci::details::st_repeatable_query : soci::details::st_one_time_query);
+    entry->statement->define_and_bind();
+    if (!keep) {
+        once_count_++;
+        once_ = std::move(entry);
+        return *once_;
+    }
+    if (entries_.size() >= kMaxStatements) {
+        // The least recently used goes (its DEALLOCATE is one round trip).
+        auto oldest = entries_.begin();
+        for (auto it = entries_.begin(); it != entries_.end(); ++it)
+            if (it->second->used < oldest->second->used) oldest = it;
+        entries_.erase(oldest);
+    }
+    prepared_count_++;
+    return *entries_.insert_or_assign(query, std::move(entry)).first->second;
+}
+
 const soci::row* PreparedStatements::run(const std::string& query, const std::vector<SqlParam>& params, bool rows) {
     last_ = nullptr;
+    once_.reset();
     auto it = entries_.find(query);
-    if (it == entries_.end() || it->second->values.size() != params.size() || it->second->rows != rows) {
-        if (entries_.size() >= kMaxStatements) entries_.clear();  // statements built from varying text: start over
-        auto entry = std::make_unique<Entry>();
-        entry->rows = rows;
-        entry->values.resize(params.size());
-        entry->indicators.resize(params.size(), soci::i_ok);
-        entry->statement = std::make_unique<soci::statement>(sql_);
-        for (std::size_t i = 0; i < params.size(); ++i)
-            entry->statement->exchange(soci::use(entry->values[i], entry->indicators[i]));
-        if (rows) entry->statement->exchange(soci::into(entry->row));
-        entry->statement->alloc();
-        entry->statement->prepare(query);
-        entry->statement->define_and_bind();
-        it = entries_.insert_or_assign(query, std::move(entry)).first;
+    Entry* e = nullptr;
+    bool kept = true;
+    if (it != entries_.end() && it->second->values.size() == params.size() && it->second->rows == rows) {
+        e = it->second.get();
+    } else {
+        std::size_t hash = std::hash<std::string>{}(query);
+        kept = seen_once_.erase(hash) > 0;  // the second time: prepare it
+        if (!kept) {
+            if (seen_once_.size() >= kMaxSeenOnce) seen_once_.clear();
+            seen_once_.insert(hash);
+        }
+        e = &prepare(query, params.size(), rows, kept);
     }
-    Entry& e = *it->second;
+    e->used = ++uses_;
     for (std::size_t i = 0; i < params.size(); ++i) {
-        e.values[i] = params[i].value_or("");
-        e.indicators[i] = params[i] ? soci::i_ok : soci::i_null;
+        e->values[i] = params[i].value_or("");
+        e->indicators[i] = params[i] ? soci::i_ok : soci::i_null;
     }
     try {
-        bool got = e.statement->execute(true);
+        bool got = e->statement->execute(true);
         if (!rows || !got) return nullptr;
-        last_ = &e;
-        return &e.row;
+        last_ = e;
+        return &e->row;
     } catch (...) {
-        entries_.erase(it);
+        if (kept) entries_.erase(query);
+        else once_.reset();
         throw;
     }
 }

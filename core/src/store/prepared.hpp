@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace parley::core {
@@ -17,7 +18,10 @@ using SqlParam = std::optional<std::string>;
 
 // The prepared statements of one connection. PostgreSQL parses and plans a one-time statement at every
 // execution; on the message path that cost as much of its CPU as running the statements, so the hot queries
-// are prepared once per connection and run again with new parameters. Used by one lease holder at a time.
+// are prepared once per connection and run again with new parameters. A text is prepared the second time it
+// is seen: statements whose text varies (IN lists and multi-row VALUES of every length) then run as one-time
+// statements, one round trip each, instead of a PREPARE, an execution and later a DEALLOCATE, and they do not
+// crowd the hot statements out. Used by one lease holder at a time.
 class PreparedStatements {
 public:
     explicit PreparedStatements(soci::session& sql);
@@ -26,18 +30,29 @@ public:
     // Runs `query` with `params` bound to its placeholders in order and, when `rows`, fetches the first row;
     // nullptr when no row came (or `rows` is false: a statement that returns none). The row stays valid until
     // the next call on this connection. A statement that fails is dropped (prepared afresh next time) and the
-    // error is rethrown. At most kMaxStatements are kept; past that the oldest set is dropped.
+    // error is rethrown. At most kMaxStatements are kept; past that the least recently used one is dropped.
     const soci::row* run(const std::string& query, const std::vector<SqlParam>& params, bool rows = true);
     // The next row of the last run, or nullptr after the last.
     const soci::row* next();
 
     static constexpr std::size_t kMaxStatements = 256;
+    static constexpr std::size_t kMaxSeenOnce = 4096;  // texts remembered as seen once, forgotten all at once past it
+
+    // Statements prepared on this connection so far, and statements run once without preparing (for tests).
+    std::size_t prepared() const { return prepared_count_; }
+    std::size_t ranOnce() const { return once_count_; }
 
 private:
     struct Entry;
     soci::session& sql_;
     std::map<std::string, std::unique_ptr<Entry>> entries_;  // by query text
+    std::unordered_set<std::size_t> seen_once_;              // hashes of texts run once, not prepared
+    std::unique_ptr<Entry> once_;                            // the last one-time statement (its rows)
     Entry* last_ = nullptr;
+    unsigned long long uses_ = 0;
+    std::size_t prepared_count_ = 0, once_count_ = 0;
+
+    Entry& prepare(const std::string& query, std::size_t params, bool rows, bool keep);
 };
 
 // Runs `query` once with `params` (no statement kept) and fetches the first row into `row`; false when none came.
