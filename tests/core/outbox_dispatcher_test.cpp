@@ -57,6 +57,18 @@ BOOST_FIXTURE_TEST_CASE(every_matching_event_reaches_each_subscription_once_in_c
     BOOST_TEST(d.pending() == 0);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_pass_woken_by_a_local_commit_skips_its_reads_and_does_the_same_work, Outbox) {
+    OutboxDispatcher d(*db, options, Poco::Logger::get("test"));
+    d.add(recorder("all", "*"));
+    // Told there is work when there is none (another node took it): an empty pass, nothing delivered.
+    BOOST_TEST(d.runOnce(nowMs(), true) == 0);
+    std::string a1 = commit("message.created", kA), b1 = commit("message.created", kB);
+    BOOST_TEST(d.runOnce(nowMs(), true) == 2 + 2);
+    BOOST_TEST(seen("test:all") == (std::vector<std::string>{a1, b1}), boost::test_tools::per_element());
+    BOOST_TEST(d.runOnce(nowMs(), true) == 0);
+    BOOST_TEST(d.pending() == 0);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_failing_event_is_retried_later_and_holds_back_only_its_own_conversation, Outbox) {
     OutboxDispatcher d(*db, options, Poco::Logger::get("test"));
     bool receiver_down = true;

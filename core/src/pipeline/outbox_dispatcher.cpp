@@ -117,8 +117,8 @@ int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms) {
         }
         std::vector<std::pair<std::string, std::string>> subscriptions;  // name, patterns
         {
-            soci::rowset<soci::row> rows = (sql.prepare << "SELECT name, events FROM event_subscriptions");
-            for (const auto& r : rows) subscriptions.emplace_back(rowText(r, 0), rowText(r, 1));
+            queryEach(sql, "SELECT name, events FROM event_subscriptions",
+                      [&](const soci::row& r) { subscriptions.emplace_back(rowText(r, 0), rowText(r, 1)); });
         }
         struct Pending {
             std::string id, name, payload;
@@ -126,10 +126,10 @@ int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms) {
         std::vector<Pending> events;
         {
             std::string order = pg ? "seq" : "rowid";
-            soci::rowset<soci::row> rows =
-                (sql.prepare << "SELECT id, name, payload FROM outbox_events WHERE delivered_at IS NULL ORDER BY " +
-                                    order + " LIMIT " + std::to_string(options_.batch_size));
-            for (const auto& r : rows) events.push_back({rowText(r, 0), rowText(r, 1), rowText(r, 2)});
+            queryEach(sql,
+                      "SELECT id, name, payload FROM outbox_events WHERE delivered_at IS NULL ORDER BY " + order +
+                          " LIMIT " + std::to_string(options_.batch_size),
+                      [&](const soci::row& r) { events.push_back({rowText(r, 0), rowText(r, 1), rowText(r, 2)}); });
         }
         // Rows in event order (their ids are the delivery order), written by multi-row statements; a value that
         // is not a plain literal (never made by the core) goes in a bound statement of its own, in its place.
@@ -210,8 +210,7 @@ int OutboxDispatcher::deliverDue(soci::session& sql, const OutboxSubscriber& s, 
             "WHERE p.subscription = d.subscription AND p.ordering_key = d.ordering_key AND p.id < d.id "
             "AND p.next_attempt_at > :t2) ORDER BY d.id LIMIT " + std::to_string(options_.batch_size) +
             (pg ? " FOR UPDATE OF d SKIP LOCKED" : "");
-        soci::rowset<soci::row> rows = (sql.prepare << query, soci::use(s.name), soci::use(now_ms), soci::use(now_ms));
-        for (const auto& r : rows) {
+        queryEach(sql, query, [&](const soci::row& r) {
             DueDelivery d;
             d.id = rowInt(r, 0);
             d.attempts = static_cast<int>(rowInt(r, 1));
@@ -222,7 +221,7 @@ int OutboxDispatcher::deliverDue(soci::session& sql, const OutboxSubscriber& s, 
             d.payload = rowText(r, 6);
             d.created_at = rowInt(r, 7);
             batch.push_back(std::move(d));
-        }
+        }, s.name, now_ms, now_ms);
     }
     if (batch.empty()) return 0;
     if (pg) {
@@ -237,11 +236,10 @@ int OutboxDispatcher::deliverDue(soci::session& sql, const OutboxSubscriber& s, 
             index[batch[i].id] = i;
         }
         if (!in.empty()) {
-            soci::rowset<soci::row> rows =
-                (sql.prepare << "SELECT d.id, (SELECT COUNT(*) FROM event_deliveries p WHERE p.subscription = d.subscription "
-                                "AND p.ordering_key = d.ordering_key AND p.id < d.id) FROM event_deliveries d WHERE d.id IN (" +
-                                    in + ")");
-            for (const auto& r : rows) batch[index[rowInt(r, 0)]].earlier = rowInt(r, 1);
+            queryEach(sql,
+                      "SELECT d.id, (SELECT COUNT(*) FROM event_deliveries p WHERE p.subscription = d.subscription "
+                      "AND p.ordering_key = d.ordering_key AND p.id < d.id) FROM event_deliveries d WHERE d.id IN (" + in + ")",
+                      [&](const soci::row& r) { batch[index[rowInt(r, 0)]].earlier = rowInt(r, 1); });
         }
     }
     // What goes: per conversation, rows in order for as long as every earlier row of it goes too.
@@ -323,16 +321,20 @@ int OutboxDispatcher::deliverDue(soci::session& sql, const OutboxSubscriber& s, 
     return static_cast<int>(acked.size());
 }
 
-int OutboxDispatcher::runOnce(long long now_ms) {
+int OutboxDispatcher::runOnce(long long now_ms, bool known_work) {
     std::vector<OutboxSubscriber> subscribers;
     {
         std::lock_guard lock(mutex_);
         subscribers = subscribers_;
     }
-    // Reads first: an idle pass costs no write transaction (and no fsync).
-    bool undispatched = false;
+    // Reads first: an idle pass costs no write transaction (and no fsync). Woken by a commit of this node, the
+    // pass has work (or another node took it: then one empty transaction), and the reads are two round trips
+    // of every pass under load.
+    bool undispatched = known_work;
     std::vector<const OutboxSubscriber*> due;
-    db_.read([&](soci::session& sql) {
+    if (known_work)
+        for (const auto& s : subscribers) due.push_back(&s);
+    else db_.read([&](soci::session& sql) {
         long long n = 0;
         sql << "SELECT COUNT(*) FROM (SELECT 1 FROM outbox_events WHERE delivered_at IS NULL LIMIT 1) AS w", soci::into(n);
         undispatched = n > 0;
@@ -420,7 +422,7 @@ void OutboxDispatcher::start() {
             }
             int done = 0;
             try {
-                done = runOnce(nowMs());
+                done = runOnce(nowMs(), announce);
             } catch (const std::exception& e) {
                 log_.error(std::string("outbox: ") + e.what());
             }
@@ -429,10 +431,12 @@ void OutboxDispatcher::start() {
             // means ours may be left: look again soon rather than after a whole poll interval.
             if (done >= options_.batch_size) continue;
             int wait_ms = fan_out_busy_ ? std::min(options_.poll_interval_ms, 5) : options_.poll_interval_ms;
+            // Commits that landed during the pass are the next pass's batch already: it starts at once. Woken
+            // from idle, it lets the commits right behind the first land too, so a pass takes many events in one
+            // transaction instead of one each (each pass is a write, an fsync on SQLite).
+            bool busy = woken_;
             bool woken = wake_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return stopping_ || woken_; });
-            // Woken by a commit: let the commits right behind it land too, so under load a pass takes many
-            // events in one transaction instead of one each (each pass is a write, an fsync on SQLite).
-            if (woken && !stopping_ && options_.wake_delay_ms > 0)
+            if (woken && !busy && !stopping_ && options_.wake_delay_ms > 0)
                 wake_.wait_for(lock, std::chrono::milliseconds(options_.wake_delay_ms), [this] { return stopping_; });
         }
     });

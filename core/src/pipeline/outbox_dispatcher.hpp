@@ -66,7 +66,8 @@ public:
     // One pass, one write transaction (none when a read finds nothing to do): moves undispatched outbox events
     // into per-subscription deliveries (one node at a time), then delivers what is due to this node's
     // subscribers; `committed` callbacks run after the commit. Returns how many events were moved plus delivered.
-    int runOnce(long long now_ms);
+    // `known_work`: a commit on this node wrote outbox rows since the last pass, so the reads are skipped.
+    int runOnce(long long now_ms, bool known_work = false);
 
     // A background thread running passes until stop(); it waits poll_interval_ms between idle passes
     // unless woken.

@@ -19,10 +19,9 @@ void readConversationSnapshots(soci::session& sql, const std::vector<DueDelivery
         if (isUuid(r.key)) in += (in.empty() ? "'" : ",'") + r.key + "'";
     }
     if (in.empty()) return;
-    soci::rowset<soci::row> found =
-        (sql.prepare << "SELECT id, tenant_id, widget_id, channel, status, visitor_id, session_id, visitor_info, context, "
-                        "attributes, created_at, closed_at FROM conversations WHERE id IN (" + in + ")");
-    for (const auto& r : found) {
+    queryEach(sql, "SELECT id, tenant_id, widget_id, channel, status, visitor_id, session_id, visitor_info, context, "
+                   "attributes, created_at, closed_at FROM conversations WHERE id IN (" + in + ")",
+              [&](const soci::row& r) {
         JsonObject c = jsonObject();
         c->set("id", rowText(r, 0));
         c->set("tenant_id", rowText(r, 1));
@@ -38,7 +37,7 @@ void readConversationSnapshots(soci::session& sql, const std::vector<DueDelivery
         if (rowIsNull(r, 11)) c->set("closed_at", Poco::Dynamic::Var());
         else c->set("closed_at", static_cast<Poco::Int64>(rowInt(r, 11)));
         snapshots[rowText(r, 0)] = toJson(c);
-    }
+    });
 }
 
 std::string eventEnvelope(const DueDelivery& r, unsigned long long pass, const std::string& snapshot) {
