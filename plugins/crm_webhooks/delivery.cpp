@@ -51,8 +51,9 @@ std::vector<Json> Deliveries::bookkeep(std::vector<Outcome> batch, bool claim) {
     long long now = nowMs();
     // A read first: an idle node opens no write transaction.
     if (batch.empty() &&
-        (!claim || intOf(rows(p_, "SELECT COUNT(*) AS n FROM (SELECT 1 FROM crm_webhooks_delivery WHERE (state = 'pending' "
-                                  "AND next_attempt_at <= :1) OR (state = 'delivering' AND locked_until < :2) LIMIT 1) AS due",
+        (!claim || intOf(rows(p_, "SELECT CASE WHEN EXISTS (SELECT 1 FROM crm_webhooks_delivery WHERE state = 'pending' "
+                                  "AND next_attempt_at <= :1) OR EXISTS (SELECT 1 FROM crm_webhooks_delivery WHERE "
+                                  "state = 'delivering' AND locked_until < :2) THEN 1 ELSE 0 END AS n",  // an index probe each
                               P(now, now))[0], "n") == 0))
         return {};
     std::stable_sort(batch.begin(), batch.end(), [](const Outcome& a, const Outcome& b) {

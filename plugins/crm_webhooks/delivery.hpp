@@ -106,6 +106,7 @@ private:
     unsigned long long token_serial_ = 0;
     std::string token_;
     int claimed_with_token_ = 0;
+    bool left_pending_ = false;  // a row was stored pending (behind its conversation, or over the cap) since the last commit
     std::map<std::string, std::vector<Json>> txn_endpoints_;  // tenant -> enabled endpoints, this transaction
     std::map<std::string, long long> txn_in_flight_;          // endpoint -> claimed rows, this transaction
     std::set<std::string> txn_locked_;                        // endpoints whose claim lock this transaction holds

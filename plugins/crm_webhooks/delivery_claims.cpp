@@ -179,7 +179,10 @@ void Deliveries::enqueueBatch(const std::vector<Json>& events) {
                                  values_sql + " ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING seq, id, endpoint_id, state",
                              values.text());
         for (const auto& r : inserted) {
-            if (stringOf(r, "state") != "delivering") continue;
+            if (stringOf(r, "state") != "delivering") {
+                left_pending_ = true;
+                continue;
+            }
             claimed_with_token_++;
             // The row as the senders read it, from what this batch holds (a row is one event for one endpoint).
             auto it = claiming.find({stringOf(r, "endpoint_id"), stringOf(r, "id")});

@@ -3,7 +3,14 @@
 // transaction for many deliveries instead of two per delivery.
 #include "delivery.hpp"
 
+#include <utility>
+
 namespace parley::crm_webhooks {
+namespace {
+
+constexpr int kGatherMs = 2;
+
+}  // namespace
 
 void Deliveries::committed() {
     ensureStarted();
@@ -24,7 +31,9 @@ void Deliveries::committed() {
         claimed_with_token_ = 0;
         handOver(std::move(claimed));
     }
-    wake();  // rows left pending behind others, or over the cap, are the bookkeeper's
+    // Rows left pending behind others, or over the cap, are the bookkeeper's (which also looks every
+    // poll_interval_ms, for retries that fall due and for other nodes' rows).
+    if (std::exchange(left_pending_, false)) wake();
 }
 
 void Deliveries::forgetTransaction() {
@@ -116,8 +125,13 @@ void Deliveries::bookkeepLoop() {
         std::unique_lock lock(mutex_);
         // The claim ran with the capacity these outcomes freed; a full claim may have left more: go again at once.
         if (claimed >= 256 && !stopping_) continue;
-        book_wake_.wait_for(lock, std::chrono::milliseconds(s_.poll_interval_ms),
-                            [&] { return stopping_ || generation_ != seen || !outcomes_.empty(); });
+        bool woken = book_wake_.wait_for(lock, std::chrono::milliseconds(s_.poll_interval_ms),
+                                         [&] { return stopping_ || generation_ != seen || !outcomes_.empty(); });
+        // Sends finish in bursts (a pass hands several over at once): the answers right behind the first are
+        // recorded in the same transaction rather than one round each. A row waiting behind one of them (its
+        // conversation's next) waits this much longer; fresh rows are claimed by the subscription, not here.
+        if (woken && !stopping_ && generation_ == seen)
+            book_wake_.wait_for(lock, std::chrono::milliseconds(kGatherMs), [&] { return stopping_; });
     }
 }
 

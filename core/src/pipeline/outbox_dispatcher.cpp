@@ -29,6 +29,7 @@
 
 #include <Poco/Logger.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <map>
@@ -122,13 +123,24 @@ int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms) {
         }
         struct Pending {
             std::string id, name, payload;
+            long long seq = 0;
         };
         std::vector<Pending> events;
-        {
-            std::string order = pg ? "seq" : "rowid";
+        if (pg) {
+            // Taken and stamped in one statement (the fan-out lock keeps other nodes out until we commit).
             queryEach(sql,
-                      "SELECT id, name, payload FROM outbox_events WHERE delivered_at IS NULL ORDER BY " + order +
-                          " LIMIT " + std::to_string(options_.batch_size),
+                      "UPDATE outbox_events SET delivered_at = :t WHERE id IN (SELECT id FROM outbox_events WHERE "
+                      "delivered_at IS NULL ORDER BY seq LIMIT " + std::to_string(options_.batch_size) +
+                          ") RETURNING id, name, payload, seq",
+                      [&](const soci::row& r) {
+                          events.push_back({rowText(r, 0), rowText(r, 1), rowText(r, 2), rowInt(r, 3)});
+                      },
+                      now_ms);
+            std::sort(events.begin(), events.end(), [](const Pending& a, const Pending& b) { return a.seq < b.seq; });
+        } else {
+            queryEach(sql,
+                      "SELECT id, name, payload FROM outbox_events WHERE delivered_at IS NULL ORDER BY rowid LIMIT " +
+                          std::to_string(options_.batch_size),
                       [&](const soci::row& r) { events.push_back({rowText(r, 0), rowText(r, 1), rowText(r, 2)}); });
         }
         // Rows in event order (their ids are the delivery order), written by multi-row statements; a value that
@@ -164,6 +176,7 @@ int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms) {
             }
         }
         flush();
+        if (pg) return static_cast<int>(events.size());  // stamped as they were taken
         // One statement stamps the batch (ids are our UUIDs; anything else is stamped on its own, bound).
         std::string in;
         for (const auto& e : events) {
