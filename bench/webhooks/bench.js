@@ -5,12 +5,13 @@
 // Usage: node bench.js <parleyd base url> <admin email> <admin password>
 // Env: MESSAGES (default 4000), CONCURRENCY (32; with RATE, the most requests in flight), CONVERSATIONS (200),
 //      ENDPOINTS (4), RATE (messages per second, open loop; unset: flood), ARRIVALS_FILE (write every delivery's
-//      arrival and commit times there), WARMUP (messages sent and delivered before the measured ones, 200)
+//      arrival and commit times there), WARMUP (messages before the measured ones, not counted: 200, or with RATE
+//      two seconds' worth)
 const http = require('http');
 const [base, email, password] = process.argv.slice(2);
 const MESSAGES = +(process.env.MESSAGES || 4000), CONCURRENCY = +(process.env.CONCURRENCY || 32);
 const CONVERSATIONS = +(process.env.CONVERSATIONS || 200), ENDPOINTS = +(process.env.ENDPOINTS || 4);
-const RATE = +(process.env.RATE || 0), WARMUP = +(process.env.WARMUP ?? 200);
+const RATE = +(process.env.RATE || 0), WARMUP = +(process.env.WARMUP ?? -1);
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
 function call(method, path, body, headers = {}) {
@@ -31,7 +32,8 @@ function call(method, path, body, headers = {}) {
   });
 }
 
-const arrivals = [];  // [arrival ms, commit ms]
+const arrivals = [];  // [arrival ms, commit ms] of the measured messages
+let warmArrivals = 0;
 const receiver = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
@@ -39,7 +41,9 @@ const receiver = http.createServer((req, res) => {
     const now = Date.now();
     try {
       const body = JSON.parse(Buffer.concat(chunks).toString());
-      if (body.type === 'message.created') arrivals.push([now, body.data.message.created_at]);
+      if (body.type !== 'message.created') { /* not ours */ }
+      else if (body.data.message.text === 'warm-up') warmArrivals++;
+      else arrivals.push([now, body.data.message.created_at]);
     } catch (e) { /* test pings */ }
     res.writeHead(204);
     res.end();
@@ -72,28 +76,33 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sor
                 { ...visitor, 'X-Visitor-Token': tok });
   };
   // Warm-up, not measured: the setup's own events (conversations started) are dispatched, every connection has
-  // its statements prepared, and both ends' code is hot before the clock starts.
-  for (let i = 0; i < WARMUP; i += CONCURRENCY)
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, WARMUP - i) }, (_, k) => post(i + k, 'warm-up')));
-  for (const until = Date.now() + 60000; arrivals.length < WARMUP * ENDPOINTS && Date.now() < until;)
-    await new Promise((r) => setTimeout(r, 20));
-  if (arrivals.length !== WARMUP * ENDPOINTS) throw new Error(`warm-up: ${arrivals.length} of ${WARMUP * ENDPOINTS} deliveries arrived`);
-  arrivals.length = 0;
+  // its statements prepared, PostgreSQL has statistics for the growing tables, and both ends' code is hot. With
+  // RATE, the warm-up messages are the first of the same steady schedule (so there is no burst and no gap).
+  const warmup = WARMUP >= 0 ? WARMUP : RATE > 0 ? 2 * RATE : 200;
+  if (!(RATE > 0)) {
+    for (let i = 0; i < warmup; i += CONCURRENCY)
+      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, warmup - i) }, (_, k) => post(i + k, 'warm-up')));
+    for (const until = Date.now() + 60000; warmArrivals < warmup * ENDPOINTS && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 20));
+    if (warmArrivals !== warmup * ENDPOINTS) throw new Error(`warm-up: ${warmArrivals} of ${warmup * ENDPOINTS} deliveries arrived`);
+  }
   const expected = MESSAGES * ENDPOINTS;
-  const started = Date.now();
+  let started = Date.now();
   let next = 0, late = 0;
   if (RATE > 0) {
-    // Open loop: message i is due at started + i / RATE, whatever the answers before it took. One that cannot
-    // start on time (CONCURRENCY requests already in flight) is counted as late and sent as soon as one returns.
+    // Open loop: message i is due at its time in the schedule, whatever the answers before it took. One that
+    // cannot start on time (CONCURRENCY requests already in flight) is counted as late and sent when one returns.
     const inFlight = new Set();
-    for (let i = 0; i < MESSAGES; i++) {
-      const wait = started + (i * 1000) / RATE - Date.now();
+    const begin = Date.now();
+    for (let i = 0; i < warmup + MESSAGES; i++) {
+      const wait = begin + (i * 1000) / RATE - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (i === warmup) started = Date.now();
       if (inFlight.size >= CONCURRENCY) {
-        late++;
+        if (i >= warmup) late++;
         await Promise.race(inFlight);
       }
-      const p = post(i).finally(() => inFlight.delete(p));
+      const p = (i < warmup ? post(i, 'warm-up') : post(i)).finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
     await Promise.all(inFlight);
@@ -104,7 +113,8 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sor
   }
   const sent = Date.now();
   const deadline = Date.now() + 120000;
-  while (arrivals.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while ((arrivals.length < expected || warmArrivals < warmup * ENDPOINTS) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
   const done = Date.now();
   if (process.env.ARRIVALS_FILE)  // every delivery as "arrival_ms commit_ms", to plot the delay over time
     require('fs').writeFileSync(process.env.ARRIVALS_FILE, arrivals.map(([a, c]) => a + ' ' + c).join('\n') + '\n');

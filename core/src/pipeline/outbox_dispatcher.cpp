@@ -129,9 +129,10 @@ int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms) {
         if (pg) {
             // Taken and stamped in one statement (the fan-out lock keeps other nodes out until we commit).
             queryEach(sql,
-                      "UPDATE outbox_events SET delivered_at = :t WHERE id IN (SELECT id FROM outbox_events WHERE "
-                      "delivered_at IS NULL ORDER BY seq LIMIT " + std::to_string(options_.batch_size) +
-                          ") RETURNING id, name, payload, seq",
+                      // = ANY(ARRAY(...)): primary-key lookups (an IN subquery was planned as a scan of the table)
+                      "UPDATE outbox_events SET delivered_at = :t WHERE id = ANY(ARRAY(SELECT id FROM outbox_events "
+                      "WHERE delivered_at IS NULL ORDER BY seq LIMIT " + std::to_string(options_.batch_size) +
+                          ")) RETURNING id, name, payload, seq",
                       [&](const soci::row& r) {
                           events.push_back({rowText(r, 0), rowText(r, 1), rowText(r, 2), rowInt(r, 3)});
                       },
