@@ -204,6 +204,7 @@ test('Arabic runs right to left; GDPR consent comes before the first message; ph
   const ctx = await browser.newContext({ viewport: { width: 390, height: 700 }, isMobile: true, hasTouch: true, locale: 'ar' });
   const { page } = await visitor('/rtl', w.public_key, ctx);
   await launcher(page).click();
+  await panel(page).waitFor();  // chat.js loads on the first click: the panel and its direction come with it
   assert.equal(await shadow(page, '.w').getAttribute('dir'), 'rtl');
   assert.equal(await input(page).getAttribute('placeholder'), 'اكتب رسالتك…');
   const box = await panel(page).boundingBox();
