@@ -38,11 +38,37 @@ BOOST_FIXTURE_TEST_CASE(the_leads_list_takes_a_limit_of_1_to_1000_and_names_a_ba
     Response ok = viewer().get("/api/v1/agent/leads?limit=5");
     BOOST_REQUIRE_MESSAGE(ok.status == 200, ok.body);
     BOOST_TEST(ok.json()->getArray("leads")->size() == 0u);
-    for (const char* bad : {"0", "1001", "abc"}) {
+    for (const char* bad : {"0", "1001", "abc", "5x", "", "%205"}) {
         Response r = viewer().get(std::string("/api/v1/agent/leads?limit=") + bad);
         BOOST_TEST(r.status == 400, bad);
         BOOST_TEST(r.errorCode() == "invalid_query", bad);
         BOOST_TEST(r.body.find("limit must be 1 to 1000") != std::string::npos, r.body);
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(numbers_in_query_strings_are_whole_integers_in_range_or_a_400_that_names_them, AgentDesk) {
+    auto [id, token, available] = visit();
+    Client visitor = Client(server.port()).header("Origin", "https://shop.example.com").header("X-Visitor-Token", token);
+    std::string history = "/api/v1/widgets/" + key + "/conversations/" + id + "/messages";
+    BOOST_TEST(visitor.get(history + "?after_seq=0&limit=200").status == 200);
+    struct Case {
+        Client client;
+        std::string path, says;
+    };
+    const std::string agent_history = "/api/v1/agent/conversations/" + id + "/messages";
+    for (const Case& c : std::vector<Case>{
+             {viewer(), "/api/v1/agent/metrics?since=1700000000000x", "since must be 0 to 253402300799999 (milliseconds since the epoch)"},
+             {viewer(), "/api/v1/agent/metrics?until=-1", "until must be 0 to"},
+             {viewer(), "/api/v1/agent/analytics?since=soon", "since must be 0 to"},
+             {viewer(), agent_history + "?after_seq=3x", "after_seq must be 0 to"},
+             {visitor, history + "?after_seq=-1", "after_seq must be 0 to"},
+             {visitor, history + "?limit=201", "limit must be 1 to 200"},
+             {visitor, history + "?limit=10abc", "limit must be 1 to 200"},
+         }) {
+        Response r = Client(c.client).get(c.path);
+        BOOST_TEST(r.status == 400, c.path);
+        BOOST_TEST(r.errorCode() == "invalid_query", c.path);
+        BOOST_TEST(r.body.find(c.says) != std::string::npos, c.path << ": " << r.body);
     }
 }
 

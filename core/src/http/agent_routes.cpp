@@ -14,6 +14,7 @@
 #include <Poco/String.h>
 
 #include <algorithm>
+#include <limits>
 
 namespace parley::core {
 
@@ -96,13 +97,9 @@ void registerAgentRoutes(Router& router) {
     // Per-agent metrics over a period (default: the last 30 days): conversations, wait, first response, resolution.
     router.add("GET", "/api/v1/agent/metrics", Guard::signed_in, [](RequestContext& ctx) {
         std::string tenant = agentTenant(ctx, false);
-        long long until = nowMs(), since = until - 30LL * 86'400'000;
-        try {
-            if (auto v = ctx.query("since")) since = std::stoll(*v);
-            if (auto v = ctx.query("until")) until = std::stoll(*v);
-        } catch (const std::exception&) {
-            throw badRequest("invalid_query", "since and until are milliseconds since the epoch");
-        }
+        long long now = nowMs();
+        long long since = ctx.queryInt("since", now - 30LL * 86'400'000, 0, RequestContext::kLatestMs, "milliseconds since the epoch");
+        long long until = ctx.queryInt("until", now, 0, RequestContext::kLatestMs, "milliseconds since the epoch");
         JsonArray list = jsonArray();
         ctx.app.db->read([&](soci::session& sql) {
             soci::rowset<soci::row> rows =
@@ -154,12 +151,7 @@ void registerAgentRoutes(Router& router) {
                [](RequestContext& ctx) {
                    std::string tenant = agentTenant(ctx, false);
                    Conversation c = tenantConversation(ctx, tenant);
-                   long long after = 0;
-                   try {
-                       if (auto a = ctx.query("after_seq")) after = std::stoll(*a);
-                   } catch (const std::exception&) {
-                       throw badRequest("invalid_query", "after_seq must be an integer");
-                   }
+                   long long after = ctx.queryInt("after_seq", 0, 0, std::numeric_limits<long long>::max());
                    JsonArray list = jsonArray();
                    for (const auto& m : ctx.app.db->read([&](soci::session& sql) {
                             return ConversationRepository(sql).messagesAfter(c.id, after, 200, true);

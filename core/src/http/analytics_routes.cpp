@@ -14,14 +14,9 @@ namespace {
 
 // ?since=&until= in milliseconds; default the last 30 days. 400 invalid_query for non-numbers.
 std::pair<long long, long long> period(RequestContext& ctx) {
-    long long until = nowMs(), since = until - 30LL * 86'400'000;
-    try {
-        if (auto v = ctx.query("since")) since = std::stoll(*v);
-        if (auto v = ctx.query("until")) until = std::stoll(*v);
-    } catch (const std::exception&) {
-        throw badRequest("invalid_query", "since and until are milliseconds since the epoch");
-    }
-    return {since, until};
+    long long now = nowMs();
+    return {ctx.queryInt("since", now - 30LL * 86'400'000, 0, RequestContext::kLatestMs, "milliseconds since the epoch"),
+            ctx.queryInt("until", now, 0, RequestContext::kLatestMs, "milliseconds since the epoch")};
 }
 
 Poco::Dynamic::Var nullableInt(const soci::row& r, std::size_t i) {

@@ -14,6 +14,8 @@
 #include "store/database.hpp"
 #include "widgets/widget_config_cache.hpp"
 
+#include <limits>
+
 namespace parley::core {
 
 // The conversation named in the path, checked against the widget and the visitor's token. An unknown id, a
@@ -182,16 +184,8 @@ void registerConversationRoutes(Router& router) {
     router.add("GET", base + "/{conversation_id}/messages", Guard::public_api, [](RequestContext& ctx) {
         auto widget = admitWidgetRequest(ctx, ctx.param("key"), false);
         Conversation c = visitorConversation(ctx, *widget);
-        long long after = 0;
-        int limit = 50;
-        try {
-            if (auto a = ctx.query("after_seq")) after = std::stoll(*a);
-            if (auto l = ctx.query("limit")) limit = std::stoi(*l);
-        } catch (const std::exception&) {
-            throw badRequest("invalid_query", "after_seq and limit must be integers");
-        }
-        if (after < 0 || limit < 1 || limit > 200)
-            throw badRequest("invalid_query", "after_seq must be 0 or more and limit between 1 and 200");
+        long long after = ctx.queryInt("after_seq", 0, 0, std::numeric_limits<long long>::max());
+        int limit = static_cast<int>(ctx.queryInt("limit", 50, 1, 200));
         auto messages = ctx.app.db->read(
             [&](soci::session& sql) { return ConversationRepository(sql).messagesAfter(c.id, after, limit, true, false); });
         JsonArray list = jsonArray();

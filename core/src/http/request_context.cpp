@@ -1,6 +1,8 @@
 // Request reading with limits and response writing for every handler.
 #include "http/request_context.hpp"
 
+#include <charconv>
+
 #include "app/app.hpp"
 #include "app/errors.hpp"
 #include "auth/secret_box.hpp"
@@ -43,16 +45,17 @@ std::string RequestContext::param(const std::string& name, bool must_be_uuid) co
     return value;
 }
 
-long long RequestContext::queryInt(const std::string& name, long long fallback, long long min, long long max) const {
+long long RequestContext::queryInt(const std::string& name, long long fallback, long long min, long long max,
+                                   const std::string& unit) const {
     long long value = fallback;
     bool ok = true;
-    try {
-        if (auto v = query(name)) value = std::stoll(*v);
-    } catch (const std::exception&) {
-        ok = false;
+    if (auto v = query(name)) {
+        auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), value);
+        ok = ec == std::errc() && end == v->data() + v->size() && !v->empty();
     }
     if (!ok || value < min || value > max)
-        throw badRequest("invalid_query", name + " must be " + std::to_string(min) + " to " + std::to_string(max));
+        throw badRequest("invalid_query", name + " must be " + std::to_string(min) + " to " + std::to_string(max) +
+                                              (unit.empty() ? "" : " (" + unit + ")"));
     return value;
 }
 

@@ -29,9 +29,13 @@ public:
     std::string param(const std::string& name, bool must_be_uuid = false) const;
     // A query-string parameter, URL-decoded.
     std::optional<std::string> query(const std::string& name) const;
-    // An integer query parameter, `fallback` when absent; 400 `invalid_query` ("<name> must be <min> to <max>")
-    // when it is not an integer or out of range.
-    long long queryInt(const std::string& name, long long fallback, long long min, long long max) const;
+    // The latest time (ms since the epoch, 9999-12-31T23:59:59.999Z) a query parameter may name.
+    static constexpr long long kLatestMs = 253'402'300'799'999;
+
+    // An integer query parameter, `fallback` when absent; 400 `invalid_query` ("<name> must be <min> to <max>",
+    // then `unit` in parentheses when given) when it is not wholly an integer ("12abc" is not) or out of range.
+    long long queryInt(const std::string& name, long long fallback, long long min, long long max,
+                       const std::string& unit = "") const;
     const std::string& path() const { return path_; }
 
     // The raw body bytes, read once; throws ApiError 413 above server.max_body_bytes.
