@@ -2,6 +2,8 @@
 // with paging, tags replaced, other tenants' contacts invisible, and clear errors for bad input and roles.
 #include "fixtures.hpp"
 
+#include <map>
+
 using namespace parley::test;
 
 namespace {
@@ -43,6 +45,18 @@ BOOST_FIXTURE_TEST_CASE(contacts_are_listed_by_tag_and_their_tags_replaced, Cont
     BOOST_TEST(contact->getArray("tags")->getElement<std::string>(1) == "vip");
     BOOST_TEST((names("?tag=newsletter") == std::vector<std::string>{"Ana", "Bo"}));
     BOOST_TEST((names("") == std::vector<std::string>{"Ana", "Bo", "Cy"}));
+    // Every contact of a page carries its own tags (read for the whole page at once).
+    std::map<std::string, std::string> tags_by_name;
+    auto everyone = root().get(path).json()->getArray("contacts");
+    for (std::size_t i = 0; i < everyone->size(); ++i) {
+        auto c = everyone->getObject(static_cast<unsigned>(i));
+        std::string joined;
+        for (const auto& t : *c->getArray("tags")) joined += (joined.empty() ? "" : ",") + t.convert<std::string>();
+        tags_by_name[c->getValue<std::string>("name")] = joined;
+    }
+    BOOST_TEST(tags_by_name["Ana"] == "newsletter,vip");
+    BOOST_TEST(tags_by_name["Bo"] == "newsletter");
+    BOOST_TEST(tags_by_name["Cy"] == "");
     BOOST_TEST(names("?tag=nobody").empty());
     // Paging: limit 2 gives a next id, the page after it the rest.
     Response first = root().get(path + "?limit=2");
