@@ -3,6 +3,8 @@
 
 #include "app/errors.hpp"
 
+#include <parley/json_quote.hpp>
+
 #include <Poco/JSON/JSONException.h>
 #include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
@@ -90,29 +92,7 @@ Poco::Dynamic::Var parseJson(const std::string& text) {
     }
 }
 
-void appendJsonString(std::string& out, const std::string& s) {
-    out.push_back('"');
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out.push_back(static_cast<char>(c));  // UTF-8 passes through as is
-                }
-        }
-    }
-    out.push_back('"');
-}
+void appendJsonString(std::string& out, const std::string& s) { parley::appendJsonQuoted(out, s); }
 
 namespace {
 

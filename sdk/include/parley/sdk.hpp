@@ -13,6 +13,7 @@
 // message, never a crash of the host.
 #pragma once
 
+#include "parley/json_quote.hpp"
 #include "parley/plugin.h"
 
 #include <cctype>
@@ -108,25 +109,9 @@ public:
 
     // A JSON string literal for `text` (quotes and escapes).
     static std::string quote(std::string_view text) {
-        std::string out = "\"";
-        for (unsigned char c : text) {
-            switch (c) {
-                case '"': out += "\\\""; break;
-                case '\\': out += "\\\\"; break;
-                case '\n': out += "\\n"; break;
-                case '\r': out += "\\r"; break;
-                case '\t': out += "\\t"; break;
-                default:
-                    if (c < 0x20) {
-                        char buf[8];
-                        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                        out += buf;
-                    } else {
-                        out.push_back(static_cast<char>(c));
-                    }
-            }
-        }
-        return out + "\"";
+        std::string out;
+        appendJsonQuoted(out, text);
+        return out;
     }
 
 private:

@@ -10,6 +10,8 @@
 // std::nullopt as null. Header-only: it needs no host call, so it works with every ABI 1.x host.
 #pragma once
 
+#include "parley/json_quote.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -26,28 +28,7 @@ public:
 
     SqlParams& add(std::string_view s) {
         separate();
-        text_.push_back('"');
-        std::size_t run = 0;
-        for (std::size_t i = 0; i < s.size(); ++i) {
-            unsigned char c = static_cast<unsigned char>(s[i]);
-            if (c >= 0x20 && c != '"' && c != '\\') continue;
-            text_.append(s.data() + run, i - run);  // the plain run before it, in one go
-            run = i + 1;
-            switch (c) {
-                case '"': text_ += "\\\""; break;
-                case '\\': text_ += "\\\\"; break;
-                case '\n': text_ += "\\n"; break;
-                case '\r': text_ += "\\r"; break;
-                case '\t': text_ += "\\t"; break;
-                default: {
-                    char buffer[8];
-                    std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-                    text_ += buffer;
-                }
-            }
-        }
-        text_.append(s.data() + run, s.size() - run);
-        text_.push_back('"');
+        appendJsonQuoted(text_, s);
         return *this;
     }
     SqlParams& add(const std::string& s) { return add(std::string_view(s)); }
