@@ -77,6 +77,19 @@ BOOST_FIXTURE_TEST_CASE(inbound_video_is_stored_as_video_mp4, WaServer) {
     BOOST_TEST(text("SELECT type FROM messages WHERE client_message_id LIKE 'wamid.%'") == "video");
 }
 
+BOOST_FIXTURE_TEST_CASE(a_download_without_graphs_sha256_is_fetched_again_then_failed_and_never_stored, WaServer) {
+    graph.addMedia(kImageMedia, "image/jpeg", jpegBytes(3000), -1, std::string(64, '0'));
+    deliver(waFixture("meta_inbound_image.json"));
+    BOOST_REQUIRE_MESSAGE(waitForCount("SELECT COUNT(*) FROM whatsapp_media WHERE status = 'failed'", 1) == 1,
+                          text("SELECT status || ' ' || error FROM whatsapp_media"));
+    auto error = parley::core::storedObject(text("SELECT error FROM whatsapp_media"));
+    BOOST_TEST(error->getValue<std::string>("code") == "checksum_mismatch");
+    BOOST_TEST(error->getValue<std::string>("message").find("3000 bytes") != std::string::npos);
+    BOOST_TEST(count("SELECT attempts FROM whatsapp_media") == 6);  // max_attempts, each a look-up and a download
+    BOOST_TEST(graph.mediaRequests().size() == 12u);
+    BOOST_TEST(count("SELECT COUNT(*) FROM files") == 0);
+}
+
 BOOST_FIXTURE_TEST_CASE(oversize_media_is_refused_and_recorded_without_being_downloaded, WaServer) {
     // Graph says 20 MiB: over the plugin's cap (16 MiB), so it is never downloaded.
     graph.addMedia(kImageMedia, "image/jpeg", jpegBytes(100), 20LL << 20);

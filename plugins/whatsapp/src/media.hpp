@@ -21,6 +21,10 @@ struct MediaInfo {
 // Reads that answer; throws std::invalid_argument when it is not JSON or has no url.
 MediaInfo parseMediaInfo(const std::string& body);
 
+// Whether `bytes` have the SHA-256 Graph gave: 64 hex digits (the media-URL answer) or 44 characters of base64
+// (the webhook's media object), any case for hex. A value in neither form cannot be checked and is accepted.
+bool sha256Matches(const std::string& bytes, const std::string& expected);
+
 // A name for the stored file: the document's own when it has one, else "<kind>-<media id>.<extension of the type>".
 std::string mediaFileName(const std::string& kind, const std::string& media_id, const std::string& mime_type,
                           const std::string& given);

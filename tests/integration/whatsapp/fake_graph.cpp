@@ -109,9 +109,11 @@ void FakeGraph::expireTokenAfter(int successes) {
     std::lock_guard lock(mutex_);
     expire_after_ = successes;
 }
-void FakeGraph::addMedia(const std::string& media_id, const std::string& mime_type, const std::string& bytes, long long reported_size) {
+void FakeGraph::addMedia(const std::string& media_id, const std::string& mime_type, const std::string& bytes, long long reported_size,
+                         const std::string& reported_sha256) {
     std::lock_guard lock(mutex_);
-    media_[media_id] = {mime_type, bytes, reported_size < 0 ? static_cast<long long>(bytes.size()) : reported_size};
+    media_[media_id] = {mime_type, bytes, reported_size < 0 ? static_cast<long long>(bytes.size()) : reported_size,
+                        reported_sha256.empty() ? parley::core::sha256Hex(bytes) : reported_sha256};
 }
 std::vector<FakeGraph::MediaRequest> FakeGraph::mediaRequests() const {
     std::lock_guard lock(mutex_);
@@ -224,7 +226,7 @@ bool FakeGraph::handleMedia(const std::string& method, const std::vector<std::st
         o->set("messaging_product", std::string("whatsapp"));
         o->set("url", baseUrl() + "/media-download/" + parts[1]);
         o->set("mime_type", media->second.mime_type);
-        o->set("sha256", parley::core::sha256Hex(media->second.bytes));
+        o->set("sha256", media->second.reported_sha256);
         o->set("file_size", static_cast<Poco::Int64>(media->second.reported_size));
         o->set("id", parts[1]);
         status = 200;

@@ -45,9 +45,9 @@ public:
     void expireTokenAfter(int successes);
 
     // Media the fake serves: GET /{version}/{media_id} names a download URL on this server. `reported_size`
-    // is the file_size Graph reports (-1: the real size).
+    // is the file_size Graph reports (-1: the real size), `reported_sha256` its sha256 ("": the real one, in hex).
     void addMedia(const std::string& media_id, const std::string& mime_type, const std::string& bytes,
-                  long long reported_size = -1);
+                  long long reported_size = -1, const std::string& reported_sha256 = "");
     struct MediaRequest {
         std::string path, authorization;
         int status = 0;
@@ -73,6 +73,7 @@ private:
     struct Media {
         std::string mime_type, bytes;
         long long reported_size;
+        std::string reported_sha256;
     };
     std::map<std::string, Media> media_;
     std::vector<MediaRequest> media_requests_;
