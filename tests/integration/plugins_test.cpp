@@ -1,6 +1,8 @@
-// The plugin host with real shared libraries: the echo example works, every broken plugin is disabled or
-// contained with a clear reason, and the host keeps serving.
+// The plugin host with real shared libraries: the echo example works, a plugin built for an older ABI minor
+// loads, every broken plugin is disabled or contained with a clear reason, and the host keeps serving.
 #include "fixtures.hpp"
+
+#include <parley/plugin.h>
 
 #include <Poco/File.h>
 
@@ -12,7 +14,7 @@ using namespace parley::test;
 namespace {
 
 const std::string kAll =
-    "echo,bad_manifest,wrong_abi,wrong_abi_library,throws_in_load,throws_in_hook,crashes_route,"
+    "echo,bad_manifest,wrong_abi,wrong_abi_library,older_minor,throws_in_load,throws_in_hook,crashes_route,"
     "missing_dependency,config_bounds,no_entry,not_installed";
 
 std::string pluginPath() {
@@ -60,6 +62,7 @@ BOOST_FIXTURE_TEST_CASE(every_broken_plugin_is_disabled_with_its_reason_and_the_
         {"bad_manifest", "disabled", "plugin.json: not valid JSON"},
         {"wrong_abi", "disabled", "built for ABI 2.0, this host has 1.4"},
         {"wrong_abi_library", "disabled", "library built for ABI 2.0"},
+        {"older_minor", "loaded", ""},
         {"throws_in_load", "disabled", "cannot reach the calendar service"},
         {"missing_dependency", "disabled", "requires plugin 'not_there', which is not in plugins.enabled"},
         {"config_bounds", "disabled", "plugins.config_bounds.max_items must be at most 10 (got 50)"},
@@ -78,6 +81,11 @@ BOOST_FIXTURE_TEST_CASE(every_broken_plugin_is_disabled_with_its_reason_and_the_
     // One clear log line per disabled plugin.
     BOOST_TEST(server.output().find("plugin 'throws_in_load' disabled: load failed") != std::string::npos);
     BOOST_TEST(Client(server.port()).get("/healthz").status == 200);
+    // The plugin built for 1.3 runs, and sees this host's minor and table.
+    Response older = Client(server.port()).get("/hooks/older_minor/table");
+    BOOST_REQUIRE_MESSAGE(older.status == 200, older.body);
+    BOOST_TEST(older.json()->getValue<int>("host_minor") == PARLEY_ABI_MINOR);
+    BOOST_TEST(older.json()->getValue<std::size_t>("size") == sizeof(parley_host_api));
 }
 
 BOOST_FIXTURE_TEST_CASE(echo_serves_its_admin_and_public_routes_with_tenant_and_role, PluginServer) {
