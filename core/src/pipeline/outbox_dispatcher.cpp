@@ -445,10 +445,11 @@ void OutboxDispatcher::start() {
             // means ours may be left: look again soon rather than after a whole poll interval.
             if (done >= options_.batch_size) continue;
             int wait_ms = fan_out_busy_ ? std::min(options_.poll_interval_ms, 5) : options_.poll_interval_ms;
-            // Commits that landed during the pass are the next pass's batch already: it starts at once. Woken
-            // from idle, it lets the commits right behind the first land too, so a pass takes many events in one
-            // transaction instead of one each (each pass is a write, an fsync on SQLite).
-            bool busy = woken_;
+            // Woken by a commit, it lets the commits right behind it land too, so a pass takes many events in one
+            // transaction instead of one each. On PostgreSQL, commits that landed during the pass are the next
+            // pass's batch already: it starts at once (the delay was a third of a busy pass cycle). On SQLite every
+            // pass is a write and an fsync that request writers wait behind: it always waits.
+            bool busy = woken_ && db_.isPostgres();
             bool woken = wake_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return stopping_ || woken_; });
             if (woken && !busy && !stopping_ && options_.wake_delay_ms > 0)
                 wake_.wait_for(lock, std::chrono::milliseconds(options_.wake_delay_ms), [this] { return stopping_; });
