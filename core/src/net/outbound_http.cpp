@@ -14,6 +14,8 @@
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
+#include <poll.h>
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -113,6 +115,13 @@ std::string sessionKey(const Target& t) {
     return t.scheme + "://" + t.host + "@" + t.address + ":" + std::to_string(t.port);
 }
 
+// Whether `fd` has something to read (or hung up) at once. poll(2) directly: Poco 1.11's Socket::poll opens and
+// closes an epoll instance on every call, and this runs before every reused request.
+bool readableNow(poco_socket_t fd) {
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, 0) != 0;  // an error counts as readable: the session is not reused
+}
+
 // An idle session that still looks open (a socket readable while idle means the server closed it), or none.
 Session takeIdle(const std::string& key) {
     auto& idle = idleSessions();
@@ -121,7 +130,7 @@ Session takeIdle(const std::string& key) {
         Session s = std::move(it->second);
         it = idle.erase(it);
         try {
-            if (s->connected() && !s->socket().poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ)) return s;
+            if (s->connected() && !readableNow(s->socket().impl()->sockfd())) return s;
         } catch (const Poco::Exception&) {
         }
     }
