@@ -1,8 +1,6 @@
 // Request reading with limits and response writing for every handler.
 #include "http/request_context.hpp"
 
-#include <charconv>
-
 #include "app/app.hpp"
 #include "app/errors.hpp"
 #include "auth/secret_box.hpp"
@@ -12,6 +10,8 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
+
+#include <charconv>
 
 namespace parley::core {
 
@@ -51,7 +51,7 @@ long long RequestContext::queryInt(const std::string& name, long long fallback, 
     bool ok = true;
     if (auto v = query(name)) {
         auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), value);
-        ok = ec == std::errc() && end == v->data() + v->size() && !v->empty();
+        ok = ec == std::errc() && end == v->data() + v->size();  // whole text (an empty one is an error)
     }
     if (!ok || value < min || value > max)
         throw badRequest("invalid_query", name + " must be " + std::to_string(min) + " to " + std::to_string(max) +

@@ -22,22 +22,22 @@ void readConversationSnapshots(soci::session& sql, const std::vector<DueDelivery
     queryEach(sql, "SELECT id, tenant_id, widget_id, channel, status, visitor_id, session_id, visitor_info, context, "
                    "attributes, created_at, closed_at FROM conversations WHERE id IN (" + in + ")",
               [&](const soci::row& r) {
-        JsonObject c = jsonObject();
-        c->set("id", rowText(r, 0));
-        c->set("tenant_id", rowText(r, 1));
-        c->set("widget_id", rowText(r, 2));
-        c->set("channel", rowText(r, 3));
-        c->set("status", rowText(r, 4));
-        c->set("visitor_id", rowText(r, 5));
-        c->set("session_id", rowText(r, 6));
-        c->set("visitor", storedObject(rowText(r, 7)));
-        c->set("context", storedObject(rowText(r, 8)));
-        c->set("attributes", storedObject(rowText(r, 9)));
-        c->set("created_at", static_cast<Poco::Int64>(rowInt(r, 10)));
-        if (rowIsNull(r, 11)) c->set("closed_at", Poco::Dynamic::Var());
-        else c->set("closed_at", static_cast<Poco::Int64>(rowInt(r, 11)));
-        snapshots[rowText(r, 0)] = toJson(c);
-    });
+                  JsonObject c = jsonObject();
+                  c->set("id", rowText(r, 0));
+                  c->set("tenant_id", rowText(r, 1));
+                  c->set("widget_id", rowText(r, 2));
+                  c->set("channel", rowText(r, 3));
+                  c->set("status", rowText(r, 4));
+                  c->set("visitor_id", rowText(r, 5));
+                  c->set("session_id", rowText(r, 6));
+                  c->set("visitor", storedObject(rowText(r, 7)));
+                  c->set("context", storedObject(rowText(r, 8)));
+                  c->set("attributes", storedObject(rowText(r, 9)));
+                  c->set("created_at", static_cast<Poco::Int64>(rowInt(r, 10)));
+                  if (rowIsNull(r, 11)) c->set("closed_at", Poco::Dynamic::Var());
+                  else c->set("closed_at", static_cast<Poco::Int64>(rowInt(r, 11)));
+                  snapshots[rowText(r, 0)] = toJson(c);
+              });
 }
 
 std::string eventEnvelope(const DueDelivery& r, unsigned long long pass, const std::string& snapshot) {
