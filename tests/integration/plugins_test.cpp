@@ -60,7 +60,7 @@ BOOST_FIXTURE_TEST_CASE(every_broken_plugin_is_disabled_with_its_reason_and_the_
         {"throws_in_hook", "loaded", ""},
         {"crashes_route", "loaded", ""},
         {"bad_manifest", "disabled", "plugin.json: not valid JSON"},
-        {"wrong_abi", "disabled", "built for ABI 2.0, this host has 1.4"},
+        {"wrong_abi", "disabled", "built for ABI 2.0, this host has 1.5"},
         {"wrong_abi_library", "disabled", "library built for ABI 2.0"},
         {"older_minor", "loaded", ""},
         {"throws_in_load", "disabled", "cannot reach the calendar service"},
@@ -256,6 +256,62 @@ BOOST_FIXTURE_TEST_CASE(plugin_sql_in_a_host_transaction_commits_all_or_nothing,
     BOOST_TEST(failed.body.find("rolled back") != std::string::npos, failed.body);
     JsonArray rows = parley::core::parseJson(c.get("/hooks/http_probe/notes?min=10").body).extract<JsonArray>();
     BOOST_TEST(rows->size() == 2u);  // 10 and 11, no 12
+}
+
+BOOST_FIXTURE_TEST_CASE(channel_inbound_commits_the_plugins_statements_with_the_message_or_not_at_all, GuardedProbe) {
+    Client root = Client(server.port()).bearer(server.superAdminToken());
+    auto make = [&](const std::string& name) {
+        std::string tenant = root.post("/api/v1/tenants", R"({"name":")" + name + R"("})").json()->getValue<std::string>("id");
+        std::string widget = root.post("/api/v1/tenants/" + tenant + "/widgets", R"({"name":"Site"})").json()->getValue<std::string>("id");
+        return std::pair{tenant, widget};
+    };
+    auto [tenant, widget] = make("Acme");
+    std::string other_widget = make("Other").second;
+    auto request = [&, tenant = tenant](const std::string& widget_id, const std::string& wamid, const std::string& note_params) {
+        return R"({"channel":"probe","tenant_id":")" + tenant + R"(","widget_id":")" + widget_id +
+               R"(","contact_id":"4915550001","message":{"type":"text","text":"hi","client_message_id":")" + wamid +
+               R"J("},"with_commit":[{"sql":"INSERT INTO http_probe_notes (id, body, score, done) VALUES (:1, :2, :3, :4)","params":)J" +
+               note_params + "}]}";
+    };
+    Client c(server.port());
+    const std::string note100 = R"([100, {"host": "conversation_id"}, {"host": "created_at"}, 1])";
+    Response first = c.post("/hooks/http_probe/inbound", request(widget, "wamid.1", note100));
+    BOOST_REQUIRE_MESSAGE(first.status == 201, first.body);
+    BOOST_TEST(first.json()->getValue<bool>("created"));
+    BOOST_TEST(!first.json()->getValue<bool>("duplicate"));
+    std::string conversation = first.json()->getObject("conversation")->getValue<std::string>("id");
+    JsonObject message = first.json()->getObject("message");
+    JsonArray notes = parley::core::parseJson(c.get("/hooks/http_probe/notes?min=100").body).extract<JsonArray>();
+    BOOST_REQUIRE(notes->size() == 1u);
+    BOOST_TEST(notes->getObject(0)->getValue<std::string>("body") == conversation);  // the host's values
+    BOOST_TEST(notes->getObject(0)->getValue<double>("score") == message->getValue<double>("created_at"));
+
+    // Delivered again: stored once, and its statements do not run again (they would collide on note 100).
+    Response again = c.post("/hooks/http_probe/inbound", request(widget, "wamid.1", note100));
+    BOOST_REQUIRE_MESSAGE(again.status == 201, again.body);
+    BOOST_TEST(again.json()->getValue<bool>("duplicate"));
+    BOOST_TEST(again.json()->getObject("message")->getValue<std::string>("id") == message->getValue<std::string>("id"));
+
+    // A statement that fails stores nothing: the same message id then goes in as new.
+    Response failed = c.post("/hooks/http_probe/inbound", request(widget, "wamid.2", note100));
+    BOOST_TEST(failed.status == 422, failed.body);
+    Response retried = c.post("/hooks/http_probe/inbound", request(widget, "wamid.2", R"([101, "b", null, 2])"));
+    BOOST_REQUIRE_MESSAGE(retried.status == 201, retried.body);
+    BOOST_TEST(!retried.json()->getValue<bool>("duplicate"));
+    BOOST_TEST(!retried.json()->getValue<bool>("created"));
+    BOOST_TEST(retried.json()->getObject("conversation")->getValue<std::string>("id") == conversation);
+    BOOST_TEST(parley::core::parseJson(c.get("/hooks/http_probe/notes?min=100").body).extract<JsonArray>()->size() == 2u);
+
+    // Malformed placeholders and another tenant's widget are refused before anything is stored.
+    Response placeholder = c.post("/hooks/http_probe/inbound", request(widget, "wamid.3", R"([102, {"host": "nope"}, null, 1])"));
+    BOOST_TEST(placeholder.status == 422);
+    BOOST_TEST(placeholder.body.find("with_commit") != std::string::npos, placeholder.body);
+    Response nested = c.post("/hooks/http_probe/inbound", request(widget, "wamid.3", R"([102, [1], null, 1])"));
+    BOOST_TEST(nested.status == 422);
+    BOOST_TEST(nested.body.find("params may hold only") != std::string::npos, nested.body);
+    Response foreign = c.post("/hooks/http_probe/inbound", request(other_widget, "wamid.3", R"([102, "c", null, 1])"));
+    BOOST_TEST(foreign.status == 404, foreign.body);
+    BOOST_TEST(parley::core::parseJson(c.get("/hooks/http_probe/notes?min=100").body).extract<JsonArray>()->size() == 2u);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_scheduled_job_runs_and_records_its_runs, OpenProbe) {

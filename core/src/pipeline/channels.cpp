@@ -31,17 +31,43 @@ int deliveryRank(const std::string& status) {
     return status == "failed" ? 10 : -1;
 }
 
-ChannelConversation openChannelConversation(App& app, const ChannelContact& contact) {
+namespace {
+
+// The checks every channel call makes on a contact (422 for a malformed field, 404 for ids that cannot exist).
+void checkContact(const ChannelContact& contact, bool measure_objects) {
     if (contact.channel.empty() || contact.channel.size() > 30 ||
         contact.channel.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos || contact.channel == "web")
         throw invalidField("channel", "must be a channel id of [a-z0-9_] (not \"web\")");
     if (contact.contact_id.empty() || contact.contact_id.size() > 100) throw invalidField("contact_id", "must be 1 to 100 bytes");
     if (!isUuid(contact.tenant_id) || !isUuid(contact.widget_id))
         throw notFound("widget '" + contact.widget_id + "' not found in tenant '" + contact.tenant_id + "'");
+    if (!measure_objects) return;
+    if (contact.visitor_info && toJson(contact.visitor_info).size() > 8192)
+        throw invalidField("visitor_info", "is larger than 8 KiB");
+    if (contact.context && toJson(contact.context).size() > 16384) throw invalidField("context", "is larger than 16 KiB");
+}
+
+}  // namespace
+
+ChannelTarget channelTargetForMessage(App& app, const ChannelContact& contact, const std::string& client_message_id,
+                                      bool small_request) {
+    checkContact(contact, !small_request);
+    auto found = app.db->read([&](soci::session& sql) {
+        return ConversationRepository(sql).findOpenOnChannelForMessage(contact.tenant_id, contact.widget_id,
+                                                                       contact.channel, contact.contact_id,
+                                                                       client_message_id);
+    });
+    if (found) return {found->first, false, found->second};
+    // A new contact (or one whose conversation closed): rare, so the general road, which checks again under its
+    // lock. A racing delivery of the same message may have opened it: its client id is looked up again.
+    ChannelConversation opened = openChannelConversation(app, contact);
+    return {opened.conversation, opened.created, !opened.created};
+}
+
+ChannelConversation openChannelConversation(App& app, const ChannelContact& contact) {
+    checkContact(contact, true);
     JsonObject info = contact.visitor_info ? contact.visitor_info : jsonObject();
     JsonObject context = contact.context ? contact.context : jsonObject();
-    if (toJson(info).size() > 8192) throw invalidField("visitor_info", "is larger than 8 KiB");
-    if (toJson(context).size() > 16384) throw invalidField("context", "is larger than 16 KiB");
 
     // The common case, in one read: the contact writes again (its conversation's tenant is the widget's).
     auto existing = app.db->read([&](soci::session& sql) {

@@ -29,6 +29,19 @@ struct ChannelConversation {
 // Throws ApiError 404 when the widget is not the tenant's, 422 for malformed fields.
 ChannelConversation openChannelConversation(App& app, const ChannelContact& contact);
 
+struct ChannelTarget {
+    Conversation conversation;
+    bool created = false;  // opened by this call
+    bool seen = true;      // a message with the client message id may be stored in it already (false: it is not)
+};
+
+// For a contact's new message (ABI 1.5 channel_inbound): the contact's open conversation and whether
+// `client_message_id` is stored in it, in one read; when there is none, openChannelConversation's road.
+// `small_request`: the caller's request text was under 8 KiB, so visitor_info and context cannot pass their
+// limits and are not measured again. Throws like openChannelConversation.
+ChannelTarget channelTargetForMessage(App& app, const ChannelContact& contact, const std::string& client_message_id,
+                                      bool small_request);
+
 struct DeliveryUpdate {
     Message message;
     bool changed = false;

@@ -90,7 +90,7 @@ Message MessagePipeline::commit(const Conversation& c, NewMessage& m, bool flagg
     msg.created_at = nowMs();
     JsonObject event = jsonObject();
     event->set("widget_id", c.widget_id);
-    committer_.commit(msg, "message.created", event);
+    committer_.commit(msg, "message.created", event, m.with_commit);
     if (app_.realtime) app_.realtime->messageCommitted(c.tenant_id, msg);
     return msg;
 }

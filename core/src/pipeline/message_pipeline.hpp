@@ -27,6 +27,9 @@ struct NewMessage {
     JsonObject payload;
     std::string client_message_id;
     std::string origin;  // for bot messages: the plugin id or "lua:<file>" that wrote it
+    // Runs inside the message's transaction, after its row and outbox event (a channel plugin's bookkeeping,
+    // ABI 1.5 channel_inbound): throwing stores nothing. Not run for a duplicate or a rejected message.
+    MessageCommitter::WithCommit with_commit;
 };
 
 struct Posted {

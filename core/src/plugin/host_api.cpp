@@ -69,7 +69,12 @@ std::string runPrepared(PreparedStatements& prepared, const std::string& stateme
 
 // Binds the parameters to a statement and, for statements that return rows, collects them as JSON.
 std::string runSql(soci::session& sql, const std::string& statement, const std::string& params_json) {
-    std::vector<SqlValue> params = parseSqlValues(params_json.empty() ? "[]" : params_json);
+    return host::runSqlValues(sql, statement, parseSqlValues(params_json.empty() ? "[]" : params_json));
+}
+
+}  // namespace
+
+std::string host::runSqlValues(soci::session& sql, const std::string& statement, std::vector<SqlValue> params) {
     if (PreparedStatements* prepared = preparedFor(sql)) return runPrepared(*prepared, statement, std::move(params));
     std::deque<std::string> strings;
     std::deque<soci::indicator> indicators;
@@ -102,6 +107,8 @@ std::string runSql(soci::session& sql, const std::string& statement, const std::
     out.push_back(']');
     return out;
 }
+
+namespace {
 
 const parley_host_api kApi = [] {
     parley_host_api api{};
@@ -436,14 +443,8 @@ const parley_host_api kApi = [] {
         return guard([&] {
             JsonObject body = parseJsonObject(message_json, 32);
             NewMessage m;
-            m.sender_type = "visitor";
-            m.type = optString(body, "type", 20).value_or("text");
-            if (m.type.empty() || m.type.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
-                return fail(PARLEY_ERR_INVALID_ARGUMENT, "post_inbound: type must be 1 to 20 of [a-z_]");
-            m.text = optString(body, "text", 4000).value_or("");
-            m.payload = optObject(body, "payload").value_or(jsonObject());
-            if (toJson(m.payload).size() > 32768) return fail(PARLEY_ERR_INVALID_ARGUMENT, "post_inbound: payload is over 32 KiB");
-            m.client_message_id = optString(body, "client_message_id", 200).value_or("");
+            if (int rc = inboundMessageFrom(body, "post_inbound", std::strlen(message_json) < 32768, m); rc != PARLEY_OK)
+                return rc;
             // The conversation and the client id's first result in one read.
             std::optional<std::pair<Conversation, bool>> found;
             std::string id = conversation_id;
@@ -490,6 +491,7 @@ const parley_host_api kApi = [] {
     };
     addHostApi13(api);
     addHostApi14(api);
+    addHostApi15(api);
     return api;
 }();
 
@@ -498,6 +500,19 @@ const parley_host_api kApi = [] {
 namespace host {
 
 App& appOf(parley_plugin* p) { return p->host->app(); }
+
+int inboundMessageFrom(const JsonObject& body, const std::string& call, bool small_payload, NewMessage& m) {
+    m.sender_type = "visitor";
+    m.type = optString(body, "type", 20).value_or("text");
+    if (m.type.empty() || m.type.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+        return fail(PARLEY_ERR_INVALID_ARGUMENT, call + ": type must be 1 to 20 of [a-z_]");
+    m.text = optString(body, "text", 4000).value_or("");
+    m.payload = optObject(body, "payload").value_or(jsonObject());
+    if (!small_payload && toJson(m.payload).size() > 32768)
+        return fail(PARLEY_ERR_INVALID_ARGUMENT, call + ": payload is over 32 KiB");
+    m.client_message_id = optString(body, "client_message_id", 200).value_or("");
+    return PARLEY_OK;
+}
 
 int openConversation(parley_plugin* p, const std::string& id, std::optional<Conversation>& out) {
     if (isUuid(id)) out = appOf(p).db->read([&](soci::session& sql) { return ConversationRepository(sql).find(id); });

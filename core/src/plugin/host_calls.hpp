@@ -3,13 +3,16 @@
 #pragma once
 
 #include "app/errors.hpp"
+#include "pipeline/message_pipeline.hpp"
 #include "plugin/loaded_plugin.hpp"
+#include "plugin/sql_values.hpp"
 #include "store/conversation_repository.hpp"
 
 #include <parley/plugin.h>
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace parley::core {
 
@@ -64,6 +67,16 @@ int recordSubscription(parley_plugin* p, const char* call, const char* name, con
                        parley_batch_fn batch, parley_committed_fn committed, void* user);
 // Fills in the ABI 1.4 entries (host_api_14.cpp).
 void addHostApi14(parley_host_api& api);
+
+// Runs a plugin's statement with its parameters (strings, numbers, booleans, nulls) on `sql`; the rows as a JSON
+// array text (sql, and channel_inbound's with_commit).
+std::string runSqlValues(soci::session& sql, const std::string& statement, std::vector<SqlValue> params);
+// A contact's message as post_inbound and channel_inbound take it ({"type", "text", "payload",
+// "client_message_id"}): PARLEY_OK, or the status with last_error naming `call` and the field. `small_payload`:
+// the caller's text was under 32 KiB, so the payload's size is not measured again.
+int inboundMessageFrom(const JsonObject& body, const std::string& call, bool small_payload, NewMessage& m);
+// Fills in the ABI 1.5 entries (host_api_15.cpp).
+void addHostApi15(parley_host_api& api);
 
 }  // namespace host
 }  // namespace parley::core

@@ -154,6 +154,21 @@ std::optional<std::pair<Conversation, bool>> ConversationRepository::findForMess
         client_message_id, id);
 }
 
+std::optional<std::pair<Conversation, bool>> ConversationRepository::findOpenOnChannelForMessage(
+    const std::string& tenant_id, const std::string& widget_id, const std::string& channel, const std::string& visitor_id,
+    const std::string& client_message_id) {
+    std::string columns = kConversationColumns;
+    columns.replace(columns.rfind(" FROM conversations "), std::string::npos,
+                    ", (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = conversations.id AND "
+                    "m.client_message_id = :cm) FROM conversations ");
+    return queryOne(
+        sql_,
+        columns + "WHERE widget_id = :w AND tenant_id = :t AND visitor_id = :v AND channel = :c AND "
+                  "status <> 'closed' ORDER BY created_at DESC LIMIT 1",
+        [](const soci::row& r) { return std::make_pair(conversationFromRow(r), rowInt(r, r.size() - 1) > 0); },
+        client_message_id, widget_id, tenant_id, visitor_id, channel);
+}
+
 std::optional<Conversation> ConversationRepository::find(const std::string& id) {
     return queryOne(sql_, std::string(kConversationColumns) + "WHERE id = :id", conversationFromRow, id);
 }

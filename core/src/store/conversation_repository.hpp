@@ -70,6 +70,13 @@ public:
     // two reads a new message needs, in one query.
     std::optional<std::pair<Conversation, bool>> findForMessage(const std::string& id,
                                                                 const std::string& client_message_id);
+    // findOpenOnChannel and findForMessage in one query: a channel contact's open conversation, and whether a
+    // message with `client_message_id` is already stored in it.
+    std::optional<std::pair<Conversation, bool>> findOpenOnChannelForMessage(const std::string& tenant_id,
+                                                                             const std::string& widget_id,
+                                                                             const std::string& channel,
+                                                                             const std::string& visitor_id,
+                                                                             const std::string& client_message_id);
     // A tenant's conversations, most recently updated first; `status` and `agent_id` filter when not empty.
     std::vector<Conversation> listForTenant(const std::string& tenant_id, const std::string& status,
                                             const std::string& agent_id, int limit);

@@ -63,17 +63,20 @@ struct MessageCommitter::Pending : GroupCommit::Item {
     Message* message = nullptr;
     const std::string* event_name = nullptr;
     JsonObject event;
+    const WithCommit* with_commit = nullptr;  // null when the message has none
 };
 
 MessageCommitter::MessageCommitter(Database& db, std::size_t max_batches)
     : db_(db), group_(max_batches ? max_batches : db.isPostgres() ? kPostgresBatches : 1, kMaxBatchSize) {}
 
-void MessageCommitter::commit(Message& m, const std::string& event_name, const JsonObject& event) {
+void MessageCommitter::commit(Message& m, const std::string& event_name, const JsonObject& event,
+                              const WithCommit& with_commit) {
     Pending pending;
     pending.key = m.conversation_id;
     pending.message = &m;
     pending.event_name = &event_name;
     pending.event = event;
+    if (with_commit) pending.with_commit = &with_commit;
     group_.run(pending, [this](const std::vector<GroupCommit::Item*>& batch) {
         if (db_.isPostgres()) commitPostgres(batch);
         else commitSqlite(batch);
@@ -90,12 +93,14 @@ void MessageCommitter::commitSqlite(const std::vector<GroupCommit::Item*>& batch
             if (alone) {  // its error ends the transaction: nothing else is in it
                 ConversationRepository(sql).appendMessage(*p.message);
                 appendOutboxEvent(sql, p.message->tenant_id, *p.event_name, withMessage(p.event, *p.message));
+                if (p.with_commit) (*p.with_commit)(sql, *p.message);
                 continue;
             }
             sql << "SAVEPOINT message_commit";
             try {
                 ConversationRepository(sql).appendMessage(*p.message);
                 appendOutboxEvent(sql, p.message->tenant_id, *p.event_name, withMessage(p.event, *p.message));
+                if (p.with_commit) (*p.with_commit)(sql, *p.message);
             } catch (...) {
                 p.error = std::current_exception();
                 sql << "ROLLBACK TO SAVEPOINT message_commit";
@@ -112,14 +117,18 @@ void MessageCommitter::commitPostgres(const std::vector<GroupCommit::Item*>& bat
         std::string payload = toJson(m.payload), event_payload = toJson(withMessage(p.event, m));
         SqlParam client_id = m.client_message_id.empty() ? SqlParam() : SqlParam(m.client_message_id);
         long long flagged = m.flagged ? 1 : 0;
-        auto seq = db_.autocommit([&](soci::session& sql) {
-            return queryOne(sql, kPostgresCommitOne, [](const soci::row& r) { return rowInt(r, 0); }, m.created_at,
-                            m.conversation_id, m.id, m.tenant_id, m.conversation_id, m.sender_type, m.type, m.text,
-                            payload, client_id, m.origin, flagged, m.created_at, newUuid(), m.tenant_id,
-                            *p.event_name, event_payload, nowMs());
-        });
-        if (!seq) throw unknownConversation(m);
-        m.seq = *seq;
+        auto store = [&](soci::session& sql) {
+            auto seq = queryOne(sql, kPostgresCommitOne, [](const soci::row& r) { return rowInt(r, 0); }, m.created_at,
+                                m.conversation_id, m.id, m.tenant_id, m.conversation_id, m.sender_type, m.type, m.text,
+                                payload, client_id, m.origin, flagged, m.created_at, newUuid(), m.tenant_id,
+                                *p.event_name, event_payload, nowMs());
+            if (!seq) throw unknownConversation(m);
+            m.seq = *seq;
+            if (p.with_commit) (*p.with_commit)(sql, m);
+        };
+        // Alone, the statement is its own transaction; with the caller's statements, one transaction holds all.
+        if (p.with_commit) db_.write(store);
+        else db_.autocommit(store);
     };
     if (batch.size() == 1) {
         commitOne(static_cast<Pending&>(*batch.front()));
@@ -162,16 +171,24 @@ void MessageCommitter::commitPostgres(const std::vector<GroupCommit::Item*>& bat
     }
     group += "]";
     conversations += "}";
+    bool with_commit = false;
+    for (GroupCommit::Item* item : batch) with_commit = with_commit || static_cast<Pending&>(*item).with_commit;
+    auto store = [&](soci::session& sql) {
+        queryEach(sql, kPostgresCommitGroup, [&](const soci::row& r) {
+            auto it = by_id.find(rowText(r, 0));
+            if (it != by_id.end()) it->second->message->seq = rowInt(r, 1);
+        }, group, conversations);
+        for (GroupCommit::Item* item : batch) {
+            auto& p = static_cast<Pending&>(*item);
+            if (p.with_commit && p.message->seq) (*p.with_commit)(sql, *p.message);
+        }
+    };
     try {
-        db_.autocommit([&](soci::session& sql) {
-            queryEach(sql, kPostgresCommitGroup, [&](const soci::row& r) {
-                auto it = by_id.find(rowText(r, 0));
-                if (it != by_id.end()) it->second->message->seq = rowInt(r, 1);
-            }, group, conversations);
-        });
+        if (with_commit) db_.write(store);
+        else db_.autocommit(store);
     } catch (const std::exception&) {
-        // One message was refused (a duplicate client id, text PostgreSQL cannot store) and the statement stored
-        // none: each one alone, so that only the refused one fails.
+        // One message was refused (a duplicate client id, text PostgreSQL cannot store, a failing with_commit) and
+        // nothing of the group was stored: each one alone, so that only the refused one fails.
         for (GroupCommit::Item* item : batch) {
             try {
                 commitOne(static_cast<Pending&>(*item));

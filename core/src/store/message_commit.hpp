@@ -4,6 +4,7 @@
 #include "store/conversation_repository.hpp"
 #include "store/group_commit.hpp"
 
+#include <functional>
 #include <string>
 
 namespace parley::core {
@@ -23,7 +24,12 @@ public:
     // Throws soci::soci_error when a constraint refuses it (a client message id already stored in the
     // conversation) and std::runtime_error for an unknown conversation; either way nothing of it is stored, and
     // the other messages of its group are not affected.
-    void commit(Message& m, const std::string& event_name, const JsonObject& event);
+    // `with_commit` (may be empty) runs in the same transaction after the message and its event are written,
+    // with the stored message (seq set): its statements commit with the message or not at all. A group holding
+    // one runs as one transaction (BEGIN, the group's statement, each member's with_commit, COMMIT) instead of
+    // one autocommit statement.
+    using WithCommit = std::function<void(soci::session&, const Message&)>;
+    void commit(Message& m, const std::string& event_name, const JsonObject& event, const WithCommit& with_commit = {});
 
     // Group limits: batches running at once (PostgreSQL: each on its own connection; SQLite has one writer) and
     // messages per batch.

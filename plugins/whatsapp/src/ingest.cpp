@@ -11,6 +11,17 @@
 namespace parley::whatsapp {
 namespace {
 
+// The contact's service window, per conversation: the latest inbound time and wamid (statuses and replies out of
+// order never move it back).
+constexpr const char* kWindowUpsert =
+    "INSERT INTO whatsapp_contacts (conversation_id, tenant_id, phone_number_id, wa_id, last_inbound_at, last_inbound_wamid) "
+    "VALUES (:1, :2, :3, :4, :5, :6) ON CONFLICT (conversation_id) DO UPDATE SET "
+    "phone_number_id = excluded.phone_number_id, "
+    "last_inbound_wamid = CASE WHEN excluded.last_inbound_at >= whatsapp_contacts.last_inbound_at "
+    "THEN excluded.last_inbound_wamid ELSE whatsapp_contacts.last_inbound_wamid END, "
+    "last_inbound_at = CASE WHEN excluded.last_inbound_at > whatsapp_contacts.last_inbound_at "
+    "THEN excluded.last_inbound_at ELSE whatsapp_contacts.last_inbound_at END";
+
 int rankOf(const std::string& s) {
     static const char* order[] = {"queued", "sending", "accepted", "sent", "delivered", "read"};
     for (int i = 0; i < 6; ++i)
@@ -111,35 +122,34 @@ void Ingest::storeMessage(const Number& number, const Inbound& in) {
         context->set("utm", utm);
     }
     request->set("context", context);
-    Object::Ptr opened = parseObject(db_.plugin().channelConversation(jsonText(request)));
-    std::string conversation_id = opened->getObject("conversation")->getValue<std::string>("id");
-    // The service window is the user's: recorded before the message commits, so a bot's answer finds it open.
-    if (!windowKnown(conversation_id, in.timestamp_ms))
-        db_.exec("INSERT INTO whatsapp_contacts (conversation_id, tenant_id, phone_number_id, wa_id, last_inbound_at, last_inbound_wamid) "
-             "VALUES (:1, :2, :3, :4, :5, :6) ON CONFLICT (conversation_id) DO UPDATE SET "
-             "phone_number_id = excluded.phone_number_id, "
-             "last_inbound_wamid = CASE WHEN excluded.last_inbound_at >= whatsapp_contacts.last_inbound_at "
-             "THEN excluded.last_inbound_wamid ELSE whatsapp_contacts.last_inbound_wamid END, "
-             "last_inbound_at = CASE WHEN excluded.last_inbound_at > whatsapp_contacts.last_inbound_at "
-             "THEN excluded.last_inbound_at ELSE whatsapp_contacts.last_inbound_at END",
-             conversation_id, number.tenant_id, number.phone_number_id, in.wa_id, in.timestamp_ms, in.wamid);
-    rememberWindow(conversation_id, in.timestamp_ms);  // only once it is written
     Object::Ptr message = newObject();
     message->set("type", in.type);
     message->set("text", in.text.size() > 4000 ? in.text.substr(0, 4000) : in.text);
     message->set("payload", in.payload);
     message->set("client_message_id", in.wamid);
+    request->set("message", message);
+    // The service window is the user's, committed with the message: a bot's answer, which runs right after the
+    // commit, finds it open (and a new contact's row there, which the sender needs).
+    Array::Ptr window = new Array;
+    Object::Ptr upsert = newObject(), conversation_id = newObject();
+    conversation_id->set("host", std::string("conversation_id"));
+    Array::Ptr params = new Array;
+    params->add(conversation_id);
+    params->add(number.tenant_id);
+    params->add(number.phone_number_id);
+    params->add(in.wa_id);
+    params->add(static_cast<Poco::Int64>(in.timestamp_ms));
+    params->add(in.wamid);
+    upsert->set("sql", std::string(kWindowUpsert));
+    upsert->set("params", params);
+    window->add(upsert);
+    request->set("with_commit", window);
     try {
-        db_.plugin().postInbound(conversation_id, jsonText(message));
+        db_.plugin().channelInbound(jsonText(request), false);
     } catch (const parley::Error& e) {
         if (e.status() == PARLEY_ERR_DENIED) {  // a spam rule rejected it: nothing stored, and no retry wanted
             db_.plugin().info("webhook: message " + in.wamid + " rejected by the screen: " + e.what());
             db_.plugin().count("rejected");
-            return;
-        }
-        if (e.status() == PARLEY_ERR_CONFLICT) {  // closed between the lookup and the post: a new one takes it
-            opened = parseObject(db_.plugin().channelConversation(jsonText(request)));
-            db_.plugin().postInbound(opened->getObject("conversation")->getValue<std::string>("id"), jsonText(message));
             return;
         }
         throw;
@@ -156,19 +166,6 @@ void Ingest::touchNumber(const std::string& id) {
         last = now;
     }
     numbers_.touch(id, "last_webhook_at");
-}
-
-bool Ingest::windowKnown(const std::string& conversation_id, long long timestamp_ms) {
-    std::lock_guard lock(mutex_);
-    if (window_.size() > 100000) window_.clear();  // a bound, not a policy: the database has the truth
-    auto it = window_.find(conversation_id);
-    return it != window_.end() && it->second > timestamp_ms;  // equal: still written (its wamid is the latest)
-}
-
-void Ingest::rememberWindow(const std::string& conversation_id, long long timestamp_ms) {
-    std::lock_guard lock(mutex_);
-    long long& known = window_[conversation_id];
-    if (timestamp_ms > known) known = timestamp_ms;
 }
 
 void Ingest::applyStatus(const std::string& wamid, const std::string& status, long long at, const std::string& errors_json) {

@@ -8,7 +8,6 @@
 #include <map>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
 namespace parley::whatsapp {
 
@@ -30,16 +29,12 @@ private:
     void storeMessage(const Number& number, const struct Inbound& in);
     // Health: last_webhook_at is written at most once a second per number (not once per webhook).
     void touchNumber(const std::string& phone_number_id);
-    // The service window: the upsert is skipped when this node already recorded a message as late.
-    bool windowKnown(const std::string& conversation_id, long long timestamp_ms);
-    void rememberWindow(const std::string& conversation_id, long long timestamp_ms);
     Db db_;
     Numbers& numbers_;
     const Settings& settings_;
     ProgressNotices* progress_;
     std::mutex mutex_;
     std::map<std::string, long long> touched_at_;
-    std::unordered_map<std::string, long long> window_;
 };
 
 }  // namespace parley::whatsapp

@@ -23,8 +23,8 @@ extern "C" {
 #define PARLEY_ABI_MAJOR 1
 /* ABI minor: the host loads plugins whose minor is at most its own. Since 1.0 (1.1 added subscribe; 1.2 the
  * channel functions channel_conversation, post_inbound and message_status; 1.3 store_file,
- * set_conversation_attributes, publish_realtime and contacts; 1.4 subscribe_batch). */
-#define PARLEY_ABI_MINOR 4
+ * set_conversation_attributes, publish_realtime and contacts; 1.4 subscribe_batch; 1.5 channel_inbound). */
+#define PARLEY_ABI_MINOR 5
 
 /* Status codes returned by every host and plugin function. Since 1.0. */
 typedef enum parley_status {
@@ -357,6 +357,28 @@ typedef struct parley_host_api {
      * back to `subscribe`. Call only from parley_plugin_load. */
     int (*subscribe_batch)(parley_plugin* plugin, const char* name, const char* events, parley_batch_fn fn,
                            parley_committed_fn committed, void* user_data);
+
+    /* Since 1.5. Channel plugins: channel_conversation and post_inbound in one call, with one read (the contact's
+     * open conversation and whether the message id is stored in it) and one commit. `request_json` is
+     * channel_conversation's request ({"channel", "tenant_id", "widget_id", "contact_id", "visitor_info",
+     * "context"}, same rules) plus "message": post_inbound's message ({"type", "text", "payload",
+     * "client_message_id"}, same rules) and, optionally, "with_commit": up to 8 statements
+     * [{"sql": "...", "params": [...]}] run in the message's own transaction, after the message and its
+     * message.created outbox event are written: they commit with it or not at all (a failing statement fails the
+     * call, PARLEY_ERR_INTERNAL, and nothing is stored). `params` are as for sql, plus objects that stand for
+     * values known only at the commit: {"host": "conversation_id"}, {"host": "message_id"}, {"host":
+     * "tenant_id"}, {"host": "created_at"} (ms). A duplicate (the client message id already stored) or a rejected
+     * message runs none of them. Use them for bookkeeping that must be visible as soon as the message is (e.g.
+     * what a bot's immediate answer reads): it saves a transaction of its own and its commit. Everything else is
+     * post_inbound's: the message.inbound hooks screen it, bots answer after the commit, agents see it live.
+     * When the contact has no open conversation, one is opened (status "bot", with its conversation.started
+     * event) as channel_conversation does. `result_out` (may be NULL: nothing is built) receives
+     * {"conversation": {...}, "created": true|false, "message": {...}, "duplicate": true|false}.
+     * PARLEY_ERR_DENIED when a hook rejected the message (nothing stored, last_error has the reason), or when
+     * called inside a transaction or subscription callback; PARLEY_ERR_NOT_FOUND when the widget is not the
+     * tenant's; PARLEY_ERR_INVALID_ARGUMENT for a malformed field. Check `abi_minor >= 5` (or `size`) first on a
+     * plugin that also runs on older hosts, and fall back to channel_conversation then post_inbound. */
+    int (*channel_inbound)(parley_plugin* plugin, const char* request_json, const char** result_out);
 } parley_host_api;
 
 /* The entry point every plugin exports. Register hooks and routes here and return PARLEY_OK; any other

@@ -343,6 +343,18 @@ public:
         check(api_->contacts(self_, tenant_id.c_str(), query_json.c_str(), &out));
         return out ? out : "";
     }
+    // ABI 1.5. A contact's message in one call: channelConversation's request fields plus "message" (postInbound's)
+    // and optional "with_commit": [{"sql", "params"}] statements committed in the message's transaction (a params
+    // element {"host": "conversation_id"} / "message_id" / "tenant_id" / "created_at" is filled in by the host).
+    // Returns {"conversation", "created", "message", "duplicate"}, or "" when `want_result` is false (the host then
+    // builds nothing). Throws parley::Error (PARLEY_ERR_DENIED when a hook rejected it, PARLEY_ERR_NOT_FOUND for a
+    // widget not the tenant's, PARLEY_ERR_UNAVAILABLE on a host older than 1.5: check hostHas(5) and fall back).
+    std::string channelInbound(const std::string& request_json, bool want_result = true) const {
+        requireMinor(5, offsetof(parley_host_api, channel_inbound) + sizeof(api_->channel_inbound));
+        const char* out = nullptr;
+        check(api_->channel_inbound(self_, request_json.c_str(), want_result ? &out : nullptr));
+        return out ? out : "";
+    }
     // True when the host offers ABI 1.<minor> (a plugin built for 1.3 may check before optional calls).
     bool hostHas(uint32_t minor) const { return api_->abi_minor >= minor; }
 

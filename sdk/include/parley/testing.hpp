@@ -9,7 +9,8 @@
 // inspectable, sealing is a reversible marker (not encryption), durable subscriptions receive what
 // publish() and publishBatch() give them (batch subscriptions, ABI 1.4, as the host does: whole arrays, then
 // one event per call after a failure), and the ABI 1.3 calls (store_file, set_conversation_attributes, publish_realtime,
-// contacts) are recorded. SQL is not offered (PARLEY_ERR_UNAVAILABLE):
+// contacts) are recorded, as is ABI 1.5's channel_inbound (one conversation per contact, duplicates by client
+// message id, with_commit statements recorded, not run). SQL is not offered (PARLEY_ERR_UNAVAILABLE):
 // test SQL-using logic through the real server (tests/integration) or keep it in plain functions.
 #pragma once
 
@@ -206,6 +207,41 @@ public:
         api_.post_inbound = [](parley_plugin* p, const char* conversation, const char* json, const char** out) {
             of(p).inbound.emplace_back(conversation, json);
             scratch() = std::string("{\"message\":") + json + ",\"duplicate\":false}";
+            if (out) *out = scratch().c_str();
+            return static_cast<int>(PARLEY_OK);
+        };
+        api_.channel_inbound = [](parley_plugin* p, const char* request, const char** out) {
+            if (out) *out = nullptr;
+            if (!request) return fail(PARLEY_ERR_INVALID_ARGUMENT, "channel_inbound: null argument");
+            FakeHost& h = of(p);
+            std::string text = request;
+            h.channel_inbound_requests.push_back(text);
+            if (!h.inbound_reject.empty()) return fail(PARLEY_ERR_DENIED, h.inbound_reject);
+            std::string key = field(text, "channel") + "|" + field(text, "tenant_id") + "|" + field(text, "widget_id") +
+                              "|" + field(text, "contact_id");
+            auto it = h.channel_contacts_.find(key);
+            bool created = it == h.channel_contacts_.end();
+            if (created) it = h.channel_contacts_.emplace(key, "00000000-0000-4000-9500-" + pad12(h.channel_contacts_.size() + 1)).first;
+            std::string client_id = field(text, "client_message_id");
+            auto seen = h.stored_client_ids_.find(it->second + "|" + client_id);
+            bool duplicate = !client_id.empty() && seen != h.stored_client_ids_.end();
+            std::string message_id = duplicate ? seen->second : "00000000-0000-4000-b000-" + pad12(++h.inbound_messages_);
+            if (!duplicate) {
+                if (!client_id.empty()) h.stored_client_ids_[it->second + "|" + client_id] = message_id;
+                std::string statements = array(text, "with_commit");
+                if (!statements.empty()) {
+                    for (const auto& [name, value] : {std::pair<std::string, std::string>{"conversation_id", it->second},
+                                                      {"message_id", message_id},
+                                                      {"tenant_id", field(text, "tenant_id")}})
+                        for (const auto& form : {"{\"host\":\"" + name + "\"}", "{\"host\": \"" + name + "\"}"})
+                            for (size_t at; (at = statements.find(form)) != std::string::npos;)
+                                statements.replace(at, form.size(), "\"" + value + "\"");
+                    h.committed_with.push_back(statements);
+                }
+            }
+            scratch() = "{\"conversation\":{\"id\":\"" + it->second + "\",\"status\":\"bot\"},\"created\":" +
+                        (created ? "true" : "false") + ",\"message\":{\"id\":\"" + message_id + "\",\"conversation_id\":\"" +
+                        it->second + "\"},\"duplicate\":" + (duplicate ? "true" : "false") + "}";
             if (out) *out = scratch().c_str();
             return static_cast<int>(PARLEY_OK);
         };
@@ -427,6 +463,8 @@ public:
     std::vector<HttpCall> http_requests;
 
     const parley_host_api* api() const { return &api_; }
+    // The plugin handle the host calls the plugin with (to build a parley::Plugin in a test, ABI 1.5).
+    parley_plugin* self() { return &self_; }
     size_t hookCount() const { return hooks_.size(); }
     size_t routeCount() const { return routes_.size(); }
     static std::string& lastError() {
@@ -444,6 +482,15 @@ public:
     std::vector<std::string> channel_requests;
     std::vector<std::pair<std::string, std::string>> inbound;
     std::vector<std::pair<std::string, std::string>> statuses;
+    // ABI 1.5 channel_inbound: the request texts; one conversation per contact (channel, tenant_id, widget_id and
+    // contact_id, read by name from the text); a client_message_id seen before in that conversation is a duplicate
+    // and commits nothing. For each stored message with with_commit statements, the statements' JSON array as
+    // the plugin wrote it with {"host": "conversation_id"} (and message_id, tenant_id) replaced by the values: the
+    // fake runs no SQL. A non-empty `inbound_reject` makes every call PARLEY_ERR_DENIED with that reason, as a
+    // rejecting message.inbound hook would.
+    std::vector<std::string> channel_inbound_requests;
+    std::vector<std::string> committed_with;
+    std::string inbound_reject;
     // ABI 1.3: store_file calls (over max_file_size: PARLEY_ERR_DENIED, nothing kept; the fake does not check
     // types), set_conversation_attributes (conversation id, patch JSON) and publish_realtime calls.
     struct StoredFileCall {
@@ -535,6 +582,43 @@ private:
     }
     std::vector<Subscription> subscriptions_;
     std::map<std::string, std::string> channel_conversations_;
+    std::map<std::string, std::string> channel_contacts_;   // channel_inbound: contact key -> conversation id
+    std::map<std::string, std::string> stored_client_ids_;  // "<conversation id>|<client id>" -> message id
+    long long inbound_messages_ = 0;
+    // The string value of the first "key" in a JSON text ("" when absent or not a string): enough for a fake.
+    static std::string field(const std::string& json, const std::string& key) {
+        size_t at = json.find("\"" + key + "\"");
+        if (at == std::string::npos) return "";
+        at = json.find_first_not_of(" \t\r\n", at + key.size() + 2);
+        if (at == std::string::npos || json[at] != ':') return "";
+        at = json.find_first_not_of(" \t\r\n", at + 1);
+        if (at == std::string::npos || json[at] != '"') return "";
+        std::string out;
+        for (size_t i = at + 1; i < json.size() && json[i] != '"'; ++i) {
+            if (json[i] == '\\' && i + 1 < json.size()) ++i;
+            out.push_back(json[i]);
+        }
+        return out;
+    }
+    // The text of the array under the first "key" ("" when absent), brackets matched outside strings.
+    static std::string array(const std::string& json, const std::string& key) {
+        size_t at = json.find("\"" + key + "\"");
+        if (at == std::string::npos) return "";
+        at = json.find_first_not_of(" \t\r\n:", at + key.size() + 2);
+        if (at == std::string::npos || json[at] != '[') return "";
+        int depth = 0;
+        bool in_string = false;
+        for (size_t i = at; i < json.size(); ++i) {
+            char c = json[i];
+            if (in_string) {
+                if (c == '\\') ++i;
+                else if (c == '"') in_string = false;
+            } else if (c == '"') in_string = true;
+            else if (c == '[' || c == '{') ++depth;
+            else if ((c == ']' || c == '}') && --depth == 0) return json.substr(at, i - at + 1);
+        }
+        return "";
+    }
     long long published_ = 0;
     long long passes_ = 0;
     std::map<std::string, Job> jobs_;

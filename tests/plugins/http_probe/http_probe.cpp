@@ -1,4 +1,5 @@
-// Fetches URLs through the host's guarded client and counts runs of a scheduled job, for the integration tests.
+// Fetches URLs through the host's guarded client, runs plugin SQL and channel_inbound, and counts runs of a
+// scheduled job, for the integration tests.
 #include <parley/sdk.hpp>
 
 #include <string>
@@ -63,6 +64,15 @@ PARLEY_PLUGIN(load) {
             w.json(201, "{}");
         } catch (const parley::Error& e) {
             w.error(422, "sql_failed", e.what());
+        }
+    });
+    // POST /inbound with a channel_inbound request (ABI 1.5) posts a contact's message; 201 with the host's result.
+    p.route("POST", "/inbound", parley::Public, [](const parley::Request& r, parley::Response& w) {
+        try {
+            w.json(201, g_plugin->channelInbound(std::string(r.body())));
+        } catch (const parley::Error& e) {
+            int status = e.status() == PARLEY_ERR_NOT_FOUND ? 404 : e.status() == PARLEY_ERR_DENIED ? 403 : 422;
+            w.error(status, "inbound_failed", e.what());
         }
     });
     p.route("GET", "/notes", parley::Public, [](const parley::Request& r, parley::Response& w) {
