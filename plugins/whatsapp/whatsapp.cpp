@@ -37,10 +37,12 @@ PARLEY_PLUGIN(load) {
     p.route("GET", "/", parley::Public, [](const parley::Request& r, parley::Response& w) { g_ingest->handshake(r, w); });
     p.route("POST", "/", parley::Public, [](const parley::Request& r, parley::Response& w) { g_ingest->deliver(r, w); });
     // Agent and bot messages of WhatsApp conversations, durably: queued in the host's transaction, sent after.
-    p.subscribe("outbound", "message.created", [](const std::string& event) { g_sender->onMessageCreated(event); },
-                [] { g_sender->wake(); });
+    // The conditions (ABI 1.6) keep the visitors' own messages out of it: no delivery is written for them.
+    p.subscribe("outbound", "message.created[channel=whatsapp][message.sender_type=agent|bot]",
+                [](const std::string& event) { g_sender->onMessageCreated(event); }, [] { g_sender->wake(); });
     // Inbound media, durably: queued in the message's commit, fetched and stored after the webhook's 200.
-    p.subscribe("media", "message.created", [](const std::string& event) { g_media->onMessageCreated(event); },
+    p.subscribe("media", "message.created[channel=whatsapp][message.sender_type=visitor][message.type=image|video|audio|document|sticker]",
+                [](const std::string& event) { g_media->onMessageCreated(event); },
                 [] { g_media->wake(); });
     // Flows answer before Lua rules (100) and the knowledge base (500).
     p.on("message.inbound", 50, parley::Filter, [](parley::Event& e) { g_flows->onInbound(e); });

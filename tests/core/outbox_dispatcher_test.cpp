@@ -57,6 +57,36 @@ BOOST_FIXTURE_TEST_CASE(every_matching_event_reaches_each_subscription_once_in_c
     BOOST_TEST(d.pending() == 0);
 }
 
+BOOST_FIXTURE_TEST_CASE(payload_conditions_write_deliveries_only_for_the_events_that_pass_them, Outbox) {
+    OutboxDispatcher d(*db, options, Poco::Logger::get("test"));
+    d.add(recorder("outbound", "message.created[channel=whatsapp][message.sender_type=agent|bot]"));
+    d.add(recorder("not_web", "message.created[channel!=web], conversation.closed"));
+    auto message = [](const std::string& channel, const std::string& sender) {
+        JsonObject payload = jsonObject(), m = jsonObject();
+        if (!channel.empty()) payload->set("channel", channel);
+        m->set("sender_type", sender);
+        payload->set("message", m);
+        return payload;
+    };
+    std::vector<std::string> ids = {commit("message.created", kA, message("whatsapp", "agent")),
+                                    commit("message.created", kA, message("whatsapp", "visitor")),
+                                    commit("message.created", kB, message("web", "bot")),
+                                    commit("message.created", kB, message("", "bot")),  // no channel: != holds
+                                    commit("conversation.closed", kB)};
+    // What the fan-out writes: one row per event that passes, none for the rest.
+    d.runOnce(nowMs());
+    BOOST_TEST(seen("test:outbound") == (std::vector<std::string>{ids[0]}), boost::test_tools::per_element());
+    BOOST_TEST(seen("test:not_web") == (std::vector<std::string>{ids[0], ids[1], ids[3], ids[4]}),
+               boost::test_tools::per_element());
+    // Stored for older nodes as plain names (they deliver more, never less), the conditions beside them.
+    BOOST_TEST(text("SELECT events FROM event_subscriptions WHERE name = 'test:outbound'") == "message.created");
+    BOOST_TEST(text("SELECT filtered_events FROM event_subscriptions WHERE name = 'test:outbound'") ==
+               "message.created[channel=whatsapp][message.sender_type=agent|bot]");
+    BOOST_TEST(count("SELECT COUNT(*) FROM event_subscriptions WHERE filtered_events IS NULL") == 0);
+    d.add(recorder("plain", "lead.*"));
+    BOOST_TEST(count("SELECT COUNT(*) FROM event_subscriptions WHERE name = 'test:plain' AND filtered_events IS NULL") == 1);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_pass_woken_by_a_local_commit_skips_its_reads_and_does_the_same_work, Outbox) {
     OutboxDispatcher d(*db, options, Poco::Logger::get("test"));
     d.add(recorder("all", "*"));

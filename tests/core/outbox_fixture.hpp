@@ -39,10 +39,11 @@ struct Outbox {
     }
     ~Outbox() { Poco::File(dir).remove(true); }
 
-    // Commits one event about `conversation` (empty: none); returns its id.
-    std::string commit(const std::string& name, const std::string& conversation) {
+    // Commits one event about `conversation` (empty: none), its payload `payload` (may be null) plus the
+    // conversation_id; returns its id.
+    std::string commit(const std::string& name, const std::string& conversation, JsonObject payload = nullptr) {
         db->write([&](soci::session& sql) {
-            JsonObject payload = jsonObject();
+            if (!payload) payload = jsonObject();
             if (!conversation.empty()) payload->set("conversation_id", conversation);
             appendOutboxEvent(sql, "00000000-0000-4000-8000-000000000001", name, payload);
         });
@@ -80,6 +81,13 @@ struct Outbox {
             soci::rowset<std::string> rows =
                 (sql.prepare << "SELECT event_id FROM seen WHERE subscription = :s ORDER BY rowid", soci::use(subscription));
             for (const auto& id : rows) out.push_back(id);
+            return out;
+        });
+    }
+    std::string text(const std::string& query) {
+        return db->read([&](soci::session& sql) {
+            std::string out;
+            sql << query, soci::into(out);
             return out;
         });
     }

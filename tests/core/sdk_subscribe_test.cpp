@@ -51,6 +51,63 @@ BOOST_AUTO_TEST_CASE(patterns_match_names_with_star_wildcards_and_comma_lists) {
         BOOST_TEST(parley::eventMatches(c.patterns, c.name) == c.match, "'" << c.patterns << "' vs '" << c.name << "'");
 }
 
+BOOST_AUTO_TEST_CASE(payload_conditions_read_one_field_each_and_must_all_hold) {
+    const std::string payload =
+        R"({"widget_id":"w-1","channel":"whatsapp","n":42,"ok":true,"none":null,)"
+        R"("message":{"text":"a \"quoted\" [x], y","sender_type":"agent","type":"image","payload":{"deep":"v"}},)"
+        R"("list":[{"channel":"web"}],"esc\u0061ped":"\u00e9\ud83d\ude00"})";
+    struct Case {
+        std::string patterns;
+        bool match;
+    };
+    const std::vector<Case> cases = {
+        {"message.created[channel=whatsapp]", true},
+        {"message.created[channel=web]", false},
+        {"message.created[channel=web|whatsapp]", true},
+        {"message.created[channel!=web]", true},
+        {"message.created[channel!=web|whatsapp]", false},
+        {"message.created[missing!=x]", true},  // a missing field differs from every value
+        {"message.created[missing=x]", false},
+        {"message.created[message.sender_type=agent|bot][message.type=image]", true},
+        {"message.created[message.sender_type=agent][message.type=video]", false},  // all must hold
+        {"message.created[message.payload.deep=v]", true},
+        {"message.created[n=42][ok=true]", true},
+        {"message.created[none=null]", false},  // null equals nothing
+        {"message.created[message=x]", false},  // nor does an object
+        {"message.created[list.channel=web]", false},  // paths go through objects only
+        {"lead.captured[channel=web], message.*[channel=whatsapp]", true},  // the second pattern
+        {"message.created[channel=web], lead.captured", false},
+        {"*[widget_id=w-1]", true},
+    };
+    for (const auto& c : cases)
+        BOOST_TEST(parley::eventMatches(c.patterns, "message.created", payload) == c.match, "'" << c.patterns << "'");
+    // Names alone: a pattern's conditions are not looked at.
+    BOOST_TEST(parley::eventMatches("message.created[channel=web]", "message.created"));
+    BOOST_TEST(parley::eventPatternsWithoutConditions(" message.created[channel=web] , lead.* ") == "message.created, lead.*");
+    // The scanner under the conditions: escapes resolved, values as written, nothing for malformed text.
+    BOOST_TEST(*parley::jsonScalar(payload, "message.text") == "a \"quoted\" [x], y");
+    BOOST_TEST(*parley::jsonScalar(payload, "escaped") == "\xc3\xa9\xf0\x9f\x98\x80");
+    BOOST_TEST(*parley::jsonMember(payload, "message.payload") == R"({"deep":"v"})");
+    BOOST_TEST(!parley::jsonScalar(R"({"a":"unterminated)", "a"));
+    BOOST_TEST(!parley::jsonScalar(R"({"a" 1})", "a"));
+    BOOST_TEST(!parley::jsonScalar("[1,2]", "a"));
+    BOOST_TEST(!parley::jsonScalar(R"({"a":{"b":1})", "a.b.c"));
+}
+
+BOOST_AUTO_TEST_CASE(malformed_patterns_are_named_in_the_error) {
+    BOOST_TEST(parley::eventPatternsError("message.*, lead.captured").empty());
+    BOOST_TEST(parley::eventPatternsError("message.created[channel=whatsapp][message.sender_type!=agent|bot]").empty());
+    BOOST_TEST(parley::eventPatternsError("").find("no event names") != std::string::npos);
+    BOOST_TEST(parley::eventPatternsError(" , ").find("no event names") != std::string::npos);
+    BOOST_TEST(parley::eventPatternsError("Message.Created").find("'Message.Created'") != std::string::npos);
+    for (const std::string bad : {"message.created[channel]", "message.created[channel=]", "message.created[=x]",
+                                  "message.created[channel=a b]", "message.created[channel=x", "message.created[Channel=x]",
+                                  "message.created[channel=a||b]", "message.created x"}) {
+        std::string error = parley::eventPatternsError(bad);
+        BOOST_TEST(!error.empty(), bad);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(the_fake_host_gives_matching_events_and_reports_failures_for_retry) {
     g_received.clear();
     g_committed = 0;

@@ -60,7 +60,7 @@ BOOST_FIXTURE_TEST_CASE(every_broken_plugin_is_disabled_with_its_reason_and_the_
         {"throws_in_hook", "loaded", ""},
         {"crashes_route", "loaded", ""},
         {"bad_manifest", "disabled", "plugin.json: not valid JSON"},
-        {"wrong_abi", "disabled", "built for ABI 2.0, this host has 1.5"},
+        {"wrong_abi", "disabled", "built for ABI 2.0, this host has 1.6"},
         {"wrong_abi_library", "disabled", "library built for ABI 2.0"},
         {"older_minor", "loaded", ""},
         {"throws_in_load", "disabled", "cannot reach the calendar service"},

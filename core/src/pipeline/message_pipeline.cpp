@@ -90,6 +90,7 @@ Message MessagePipeline::commit(const Conversation& c, NewMessage& m, bool flagg
     msg.created_at = nowMs();
     JsonObject event = jsonObject();
     event->set("widget_id", c.widget_id);
+    event->set("channel", c.channel);  // what a subscription's conditions most often look at (docs/events.md)
     committer_.commit(msg, "message.created", event, m.with_commit);
     if (app_.realtime) app_.realtime->messageCommitted(c.tenant_id, msg);
     return msg;

@@ -97,11 +97,15 @@ OutboxDispatcher::~OutboxDispatcher() { stop(); }
 void OutboxDispatcher::add(OutboxSubscriber subscriber) {
     long long now = nowMs();
     db_.write([&](soci::session& sql) {
-        sql << "INSERT INTO event_subscriptions (name, owner, events, created_at, updated_at) "
-               "VALUES (:n, :o, :e, :c, :u) ON CONFLICT (name) DO UPDATE SET events = excluded.events, "
-               "owner = excluded.owner, updated_at = excluded.updated_at",
-            soci::use(subscriber.name), soci::use(subscriber.owner), soci::use(subscriber.events), soci::use(now),
-            soci::use(now);
+        // Conditions go in filtered_events; events keeps what an older node can match (migration 0015).
+        std::string names = parley::eventPatternsWithoutConditions(subscriber.events);
+        std::string filtered = names == subscriber.events ? "" : subscriber.events;
+        soci::indicator unfiltered = filtered.empty() ? soci::i_null : soci::i_ok;
+        sql << "INSERT INTO event_subscriptions (name, owner, events, filtered_events, created_at, updated_at) "
+               "VALUES (:n, :o, :e, :f, :c, :u) ON CONFLICT (name) DO UPDATE SET events = excluded.events, "
+               "filtered_events = excluded.filtered_events, owner = excluded.owner, updated_at = excluded.updated_at",
+            soci::use(subscriber.name), soci::use(subscriber.owner), soci::use(names), soci::use(filtered, unfiltered),
+            soci::use(now), soci::use(now);
     });
     std::lock_guard lock(mutex_);
     subscribers_.push_back(std::move(subscriber));
@@ -118,7 +122,7 @@ int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms) {
         }
         std::vector<std::pair<std::string, std::string>> subscriptions;  // name, patterns
         {
-            queryEach(sql, "SELECT name, events FROM event_subscriptions",
+            queryEach(sql, "SELECT name, COALESCE(filtered_events, events) FROM event_subscriptions",
                       [&](const soci::row& r) { subscriptions.emplace_back(rowText(r, 0), rowText(r, 1)); });
         }
         struct Pending {
@@ -159,7 +163,7 @@ int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms) {
         for (const auto& e : events) {
             std::string key;
             for (const auto& [name, patterns] : subscriptions) {
-                if (!parley::eventMatches(patterns, e.name)) continue;
+                if (!parley::eventMatches(patterns, e.name, e.payload)) continue;  // payload conditions too
                 if (key.empty()) {
                     key = eventConversationId(e.payload);
                     if (key.empty()) key = "event:" + e.id;  // concerns no conversation: no order to keep

@@ -1,6 +1,8 @@
 // The host functions ABI 1.4 added: subscribe_batch, and the checks it shares with subscribe (1.1).
 #include "plugin/host_calls.hpp"
 
+#include <parley/sdk.hpp>
+
 namespace parley::core::host {
 
 int recordSubscription(parley_plugin* p, const char* call, const char* name, const char* events, parley_event_fn fn,
@@ -12,11 +14,11 @@ int recordSubscription(parley_plugin* p, const char* call, const char* name, con
     std::string n = name, e = events;
     if (n.empty() || n.size() > 64 || n.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
         return fail(PARLEY_ERR_INVALID_ARGUMENT, c + ": name '" + n + "' must be 1 to 64 of [a-z0-9_]");
-    if (e.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.*, ") != std::string::npos ||
-        e.find_first_not_of(", ") == std::string::npos || e.size() > 1000)
-        return fail(PARLEY_ERR_INVALID_ARGUMENT, c + ": events '" + e +
-                                                     "' must be comma-separated names or patterns such as "
-                                                     "\"message.*, lead.captured\"");
+    if (e.size() > 1000) return fail(PARLEY_ERR_INVALID_ARGUMENT, c + ": events are longer than 1000 bytes");
+    if (std::string why = parley::eventPatternsError(e); !why.empty())
+        return fail(PARLEY_ERR_INVALID_ARGUMENT, c + ": events '" + e + "': " + why +
+                                                     " (e.g. \"message.*, lead.captured\" or "
+                                                     "\"message.created[channel=whatsapp]\")");
     for (const auto& s : p->plugin->subscriptions)
         if (s.name == n) return fail(PARLEY_ERR_CONFLICT, c + ": this plugin already has a subscription '" + n + "'");
     p->plugin->subscriptions.push_back({n, e, fn, batch, committed, user});

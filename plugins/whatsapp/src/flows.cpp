@@ -47,11 +47,16 @@ std::vector<std::pair<std::string, Object::Ptr>> Flows::flowsOf(const std::strin
 }
 
 void Flows::onInbound(parley::Event& e) {
-    Object::Ptr payload = parseObject(e.payload());
+    std::string text_payload = e.payload();
+    // Most widgets have no flow: then there is no keyword to match and no session to go on with, and the
+    // payload is not parsed nor the session looked up (one field read, the 2-second cache of flowsOf).
+    std::optional<std::string> widget_id = parley::jsonScalar(text_payload, "widget_id");
+    if (!widget_id || flowsOf(*widget_id).empty()) return;
+    Object::Ptr payload = parseObject(text_payload);
     Object::Ptr conversation = payload->getObject("conversation");
     Object::Ptr message = payload->getObject("message");
-    std::string conversation_id = col(conversation, "id"), widget_id = col(payload, "widget_id");
-    if (conversation_id.empty() || widget_id.empty() || !message) return;
+    std::string conversation_id = col(conversation, "id");
+    if (conversation_id.empty() || !message) return;
     Object::Ptr msg_payload = message->getObject("payload");
     std::string text = col(message, "text");
     std::string answer = msg_payload && msg_payload->has("value") ? col(msg_payload, "value") : text;
@@ -90,7 +95,7 @@ void Flows::onInbound(parley::Event& e) {
         run(e, conversation_id, flow_id, flow, col(node, "next"), variables);
         return;
     }
-    for (const auto& [id, flow] : flowsOf(widget_id)) {
+    for (const auto& [id, flow] : flowsOf(*widget_id)) {
         if (!channelAllowed(flow, col(payload, "channel"))) continue;
         if (!keywordMatches(flow->getObject("trigger"), text)) continue;
         Object::Ptr variables = newObject();

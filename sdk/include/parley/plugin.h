@@ -23,8 +23,9 @@ extern "C" {
 #define PARLEY_ABI_MAJOR 1
 /* ABI minor: the host loads plugins whose minor is at most its own. Since 1.0 (1.1 added subscribe; 1.2 the
  * channel functions channel_conversation, post_inbound and message_status; 1.3 store_file,
- * set_conversation_attributes, publish_realtime and contacts; 1.4 subscribe_batch; 1.5 channel_inbound). */
-#define PARLEY_ABI_MINOR 5
+ * set_conversation_attributes, publish_realtime and contacts; 1.4 subscribe_batch; 1.5 channel_inbound; 1.6 payload conditions in durable subscriptions
+ * patterns). */
+#define PARLEY_ABI_MINOR 6
 
 /* Status codes returned by every host and plugin function. Since 1.0. */
 typedef enum parley_status {
@@ -255,7 +256,11 @@ typedef struct parley_host_api {
 
     /* Since 1.1. Subscribes durably, as `name` ([a-z0-9_], at most 64 characters, unique within the
      * plugin), to the committed outbox events whose names match `events`: a comma-separated list of
-     * patterns where `*` matches any run of characters ("message.*, conversation.closed", "*"). The host
+     * patterns where `*` matches any run of characters ("message.*, conversation.closed", "*"). Since 1.6 a
+     * pattern may carry conditions on the event's payload, all of which must hold, so that events the plugin
+     * would ignore are never written for it: "message.created[channel=whatsapp][message.sender_type=agent|bot]"
+     * (a dotted path into the payload, = one of the |-separated values or != none of them; parley::eventMatches
+     * in sdk.hpp has the rules). Hosts older than 1.6 refuse them (PARLEY_ERR_INVALID_ARGUMENT). The host
      * records the subscription in the database; from then on every event committed to the outbox is given
      * to `fn` at least once, even across restarts and kill -9, and once per cluster however many nodes run.
      * Events of one conversation arrive in commit order; a failing event is retried with back-off and holds

@@ -14,6 +14,7 @@
 #pragma once
 
 #include "parley/json_quote.hpp"
+#include "parley/json_scan.hpp"
 #include "parley/plugin.h"
 
 #include <cctype>
@@ -482,40 +483,158 @@ private:
     parley_plugin* self_;
 };
 
-// True when event `name` matches one of the comma-separated `patterns`, where `*` matches any run of
-// characters: eventMatches("message.*, lead.captured", "message.created") is true. Spaces around commas are
-// ignored. The host matches durable subscriptions the same way.
-inline bool eventMatches(std::string_view patterns, std::string_view name) {
-    auto glob = [](std::string_view p, std::string_view n) {
-        size_t pi = 0, ni = 0, star = std::string_view::npos, mark = 0;
-        while (ni < n.size()) {
-            if (pi < p.size() && p[pi] == '*') {
-                star = pi++;
-                mark = ni;
-            } else if (pi < p.size() && p[pi] == n[ni]) {
-                ++pi;
-                ++ni;
-            } else if (star != std::string_view::npos) {
-                pi = star + 1;
-                ni = ++mark;
-            } else {
-                return false;
-            }
+namespace event_pattern_detail {
+
+inline bool glob(std::string_view p, std::string_view n) {
+    size_t pi = 0, ni = 0, star = std::string_view::npos, mark = 0;
+    while (ni < n.size()) {
+        if (pi < p.size() && p[pi] == '*') {
+            star = pi++;
+            mark = ni;
+        } else if (pi < p.size() && p[pi] == n[ni]) {
+            ++pi;
+            ++ni;
+        } else if (star != std::string_view::npos) {
+            pi = star + 1;
+            ni = ++mark;
+        } else {
+            return false;
         }
-        while (pi < p.size() && p[pi] == '*') ++pi;
-        return pi == p.size();
-    };
+    }
+    while (pi < p.size() && p[pi] == '*') ++pi;
+    return pi == p.size();
+}
+
+inline std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+// Calls fn(name_glob, conditions) for each comma-separated pattern (trimmed, empty ones skipped), where
+// `conditions` is the "[...][...]" text after the name ("" when none); stops when fn returns true.
+template <typename Fn>
+bool anyPattern(std::string_view patterns, Fn&& fn) {
     size_t start = 0;
     while (start <= patterns.size()) {
         size_t comma = patterns.find(',', start);
-        std::string_view one = patterns.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
-        while (!one.empty() && std::isspace(static_cast<unsigned char>(one.front()))) one.remove_prefix(1);
-        while (!one.empty() && std::isspace(static_cast<unsigned char>(one.back()))) one.remove_suffix(1);
-        if (!one.empty() && glob(one, name)) return true;
+        std::string_view one = trim(patterns.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+        size_t bracket = one.find('[');
+        if (!one.empty() && fn(trim(one.substr(0, bracket)), bracket == std::string_view::npos ? std::string_view() : one.substr(bracket)))
+            return true;
         if (comma == std::string_view::npos) break;
         start = comma + 1;
     }
     return false;
+}
+
+// Each condition of `conditions` ("[path=a|b][path!=c]") holds on the JSON object `payload`.
+inline bool conditionsHold(std::string_view conditions, std::string_view payload) {
+    while (!conditions.empty()) {
+        size_t close = conditions.find(']');
+        if (conditions.front() != '[' || close == std::string_view::npos) return false;
+        std::string_view condition = conditions.substr(1, close - 1);
+        conditions.remove_prefix(close + 1);
+        conditions = trim(conditions);
+        size_t eq = condition.find('=');
+        if (eq == std::string_view::npos || eq == 0) return false;
+        bool negated = condition[eq - 1] == '!';
+        std::string_view path = trim(condition.substr(0, negated ? eq - 1 : eq)), values = condition.substr(eq + 1);
+        std::optional<std::string> actual = jsonScalar(payload, path);
+        bool equal = false;
+        if (actual) {
+            size_t from = 0;
+            while (!equal && from <= values.size()) {
+                size_t bar = values.find('|', from);
+                equal = trim(values.substr(from, bar == std::string_view::npos ? std::string_view::npos : bar - from)) == *actual;
+                if (bar == std::string_view::npos) break;
+                from = bar + 1;
+            }
+        }
+        if (equal == negated) return false;
+    }
+    return true;
+}
+
+inline bool nameChars(std::string_view s, std::string_view allowed) {
+    return !s.empty() && s.find_first_not_of(allowed) == std::string_view::npos;
+}
+
+}  // namespace event_pattern_detail
+
+// True when event `name` matches one of the comma-separated `patterns`, where `*` matches any run of
+// characters: eventMatches("message.*, lead.captured", "message.created") is true. Spaces around commas are
+// ignored. Payload conditions (below) are not looked at: a pattern with conditions matches by its name alone.
+inline bool eventMatches(std::string_view patterns, std::string_view name) {
+    return event_pattern_detail::anyPattern(patterns, [&](std::string_view glob, std::string_view) {
+        return event_pattern_detail::glob(glob, name);
+    });
+}
+
+// Durable subscriptions (ABI 1.6): a pattern may be followed by conditions on the event's payload, each in
+// brackets, all of which must hold: "message.created[channel=whatsapp][message.sender_type=agent|bot]".
+// A condition is a dotted path into the payload object (jsonScalar), then = (the value is one of the
+// |-separated values) or != (the value is none of them, or the path is missing). Values are compared as text:
+// a string's text, a number or true/false as written; null, objects and arrays equal nothing. True when `name`
+// matches a pattern whose conditions hold on `payload_json`. The host matches durable subscriptions so.
+inline bool eventMatches(std::string_view patterns, std::string_view name, std::string_view payload_json) {
+    return event_pattern_detail::anyPattern(patterns, [&](std::string_view glob, std::string_view conditions) {
+        return event_pattern_detail::glob(glob, name) &&
+               event_pattern_detail::conditionsHold(conditions, payload_json);
+    });
+}
+
+// "" when `patterns` is well formed for a durable subscription, else what is wrong: names or globs of
+// [a-z0-9_.*], each optionally followed by [path=value|value] or [path!=value] conditions, where a path is of
+// [a-z0-9_.] and a value of [A-Za-z0-9_.:@+/-] (no spaces, commas, brackets or bars).
+inline std::string eventPatternsError(std::string_view patterns) {
+    using namespace event_pattern_detail;
+    std::string error;
+    if (!anyPattern(patterns, [](std::string_view glob, std::string_view conditions) { return !glob.empty() || !conditions.empty(); }))
+        return "no event names";
+    anyPattern(patterns, [&](std::string_view glob, std::string_view conditions) {
+        if (!nameChars(glob, "abcdefghijklmnopqrstuvwxyz0123456789_.*")) {
+            error = "'" + std::string(glob) + "' is not an event name or pattern of [a-z0-9_.*]";
+            return true;
+        }
+        while (!conditions.empty()) {
+            size_t close = conditions.find(']');
+            std::string_view condition = close == std::string_view::npos ? conditions : conditions.substr(1, close - 1);
+            size_t eq = condition.find('=');
+            bool negated = eq != std::string_view::npos && eq > 0 && condition[eq - 1] == '!';
+            std::string_view path = eq == std::string_view::npos ? condition : condition.substr(0, negated ? eq - 1 : eq);
+            bool values_ok = eq != std::string_view::npos;
+            for (size_t from = eq + 1; values_ok && from <= condition.size();) {
+                size_t bar = condition.find('|', from);
+                values_ok = nameChars(condition.substr(from, bar == std::string_view::npos ? std::string_view::npos : bar - from),
+                                      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@+/-");
+                if (bar == std::string_view::npos) break;
+                from = bar + 1;
+            }
+            if (conditions.front() != '[' || close == std::string_view::npos ||
+                !nameChars(path, "abcdefghijklmnopqrstuvwxyz0123456789_.") || !values_ok) {
+                error = "condition '" + std::string(conditions.substr(0, close == std::string_view::npos ? conditions.size() : close + 1)) +
+                        "' must be [path=value], [path=a|b] or [path!=value] (path of [a-z0-9_.], values of "
+                        "[A-Za-z0-9_.:@+/-])";
+                return true;
+            }
+            conditions.remove_prefix(close + 1);
+        }
+        return false;
+    });
+    return error;
+}
+
+// The patterns without their conditions: what a host older than ABI 1.6 can match (it then delivers more
+// events than asked for, never fewer).
+inline std::string eventPatternsWithoutConditions(std::string_view patterns) {
+    std::string out;
+    event_pattern_detail::anyPattern(patterns, [&](std::string_view glob, std::string_view) {
+        if (!out.empty()) out += ", ";
+        out += glob;
+        return false;
+    });
+    return out;
 }
 
 inline std::optional<std::string> Request::param(const std::string& name) const {

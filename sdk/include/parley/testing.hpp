@@ -178,6 +178,8 @@ public:
         api_.subscribe = [](parley_plugin* p, const char* name, const char* events, parley_event_fn fn,
                             parley_committed_fn committed, void* user) {
             if (!name || !events || !fn) return fail(PARLEY_ERR_INVALID_ARGUMENT, "subscribe: null argument");
+            if (std::string why = parley::eventPatternsError(events); !why.empty())
+                return fail(PARLEY_ERR_INVALID_ARGUMENT, "subscribe: events: " + why);
             for (const auto& s : of(p).subscriptions_)
                 if (s.name == name) return fail(PARLEY_ERR_CONFLICT, std::string("subscription '") + name + "' exists");
             of(p).subscriptions_.push_back({name, events, fn, nullptr, committed, user});
@@ -186,6 +188,8 @@ public:
         api_.subscribe_batch = [](parley_plugin* p, const char* name, const char* events, parley_batch_fn fn,
                                   parley_committed_fn committed, void* user) {
             if (!name || !events || !fn) return fail(PARLEY_ERR_INVALID_ARGUMENT, "subscribe_batch: null argument");
+            if (std::string why = parley::eventPatternsError(events); !why.empty())
+                return fail(PARLEY_ERR_INVALID_ARGUMENT, "subscribe_batch: events: " + why);
             for (const auto& s : of(p).subscriptions_)
                 if (s.name == name) return fail(PARLEY_ERR_CONFLICT, std::string("subscription '") + name + "' exists");
             of(p).subscriptions_.push_back({name, events, nullptr, fn, committed, user});
@@ -389,7 +393,7 @@ public:
         for (const auto& s : subscriptions_) {
             std::vector<size_t> matching;
             for (size_t i = 0; i < events.size(); ++i)
-                if (parley::eventMatches(s.events, events[i].name)) matching.push_back(i);
+                if (parley::eventMatches(s.events, events[i].name, events[i].payload_json)) matching.push_back(i);
             if (matching.empty()) continue;
             bool acknowledged = false;
             if (s.batch && matching.size() > 1) {
