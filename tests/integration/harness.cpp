@@ -269,6 +269,9 @@ Response Client::post(const std::string& path, const std::string& body, const st
 Response Client::patch(const std::string& path, const std::string& body, const std::map<std::string, std::string>& headers) {
     return request("PATCH", path, body, headers);
 }
+Response Client::put(const std::string& path, const std::string& body, const std::map<std::string, std::string>& headers) {
+    return request("PUT", path, body, headers);
+}
 Response Client::del(const std::string& path, const std::map<std::string, std::string>& headers) {
     return request("DELETE", path, "", headers, "");
 }

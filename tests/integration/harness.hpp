@@ -107,6 +107,7 @@ public:
     Response get(const std::string& path, const std::map<std::string, std::string>& headers = {});
     Response post(const std::string& path, const std::string& body, const std::map<std::string, std::string>& headers = {});
     Response patch(const std::string& path, const std::string& body, const std::map<std::string, std::string>& headers = {});
+    Response put(const std::string& path, const std::string& body, const std::map<std::string, std::string>& headers = {});
     Response del(const std::string& path, const std::map<std::string, std::string>& headers = {});
 
 private:

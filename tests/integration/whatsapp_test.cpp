@@ -224,6 +224,25 @@ BOOST_FIXTURE_TEST_CASE(a_keyword_flow_asks_with_buttons_and_branches_on_the_tap
     BOOST_TEST(graph.shapeErrors().empty());
 }
 
+BOOST_FIXTURE_TEST_CASE(disabling_a_flow_ends_its_sessions_in_progress, WaServer) {
+    std::string flow = R"({"widget_id":")" + widget + R"(","definition":{"name":"Orders","trigger":{"keywords":["color"]},"start":"ask",)"
+        R"("nodes":{"ask":{"type":"ask","text":"Which color?","options":["Blue","Red"],"save_as":"color","next":"done"},)"
+        R"("done":{"type":"end","text":"Noted."}}}})";
+    Response saved = as(admin).post(api("/flows"), flow);
+    BOOST_REQUIRE_MESSAGE(saved.status == 201, saved.body);
+    std::string flow_id = saved.json()->getObject("flow")->getValue<std::string>("id");
+    deliver(freshText());  // "Does it come in another color?": the flow asks and waits
+    BOOST_REQUIRE(graph.waitForCount(1));
+    BOOST_TEST(count("SELECT COUNT(*) FROM whatsapp_flow_sessions") == 1);
+    Response disabled = as(admin).put(api("/flows/" + flow_id), rewrite(flow, {{"{\"widget_id\"", "{\"enabled\":false,\"widget_id\""}}));
+    BOOST_REQUIRE_MESSAGE(disabled.status == 200, disabled.body);
+    BOOST_TEST(count("SELECT COUNT(*) FROM whatsapp_flow_sessions") == 0);
+    // The answer arrives and is stored as a plain message (the flow hook has no flow left to run).
+    deliver(rewrite(waFixture("meta_inbound_interactive_button_reply.json"), {{"\"cancel-button\"", "\"Blue\""}, {"\"Cancel\"", "\"Blue\""}}));
+    BOOST_TEST(count("SELECT COUNT(*) FROM whatsapp_flow_sessions") == 0);
+    BOOST_TEST(count("SELECT COUNT(*) FROM messages WHERE client_message_id LIKE 'wamid.%'") == 2);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_whatsapp_user_and_an_agent_in_the_inbox_talk_end_to_end, WaServer) {
     auto ws = std::make_unique<WsClient>(server.port(), "/api/v1/realtime", std::map<std::string, std::string>{{"Authorization", "Bearer " + agent}});
     ws->send(frame({{"type", "hello"}, {"tenant_id", tenant}}));

@@ -5,6 +5,8 @@
 #include "numbers.hpp"
 #include "routes.hpp"
 
+#include <algorithm>
+
 namespace parley::whatsapp {
 namespace {
 
@@ -51,7 +53,9 @@ void Flows::onInbound(parley::Event& e) {
     // Most widgets have no flow: then there is no keyword to match and no session to go on with, and the
     // payload is not parsed nor the session looked up (one field read, the 2-second cache of flowsOf).
     std::optional<std::string> widget_id = parley::jsonScalar(text_payload, "widget_id");
-    if (!widget_id || flowsOf(*widget_id).empty()) return;
+    if (!widget_id) return;
+    std::vector<std::pair<std::string, Object::Ptr>> flows = flowsOf(*widget_id);  // the enabled ones
+    if (flows.empty()) return;
     Object::Ptr payload = parseObject(text_payload);
     Object::Ptr conversation = payload->getObject("conversation");
     Object::Ptr message = payload->getObject("message");
@@ -68,12 +72,12 @@ void Flows::onInbound(parley::Event& e) {
     }
     if (session) {
         std::string flow_id = col(session, "flow_id");
-        Object::Ptr row = db_.row("SELECT definition FROM whatsapp_flows WHERE id = :1", flow_id);
-        if (!row) {
+        auto running = std::find_if(flows.begin(), flows.end(), [&](const auto& f) { return f.first == flow_id; });
+        if (running == flows.end()) {  // deleted or disabled since: its sessions end
             db_.exec("DELETE FROM whatsapp_flow_sessions WHERE conversation_id = :1", conversation_id);
             return;
         }
-        Object::Ptr flow = parseObject(col(row, "definition"));
+        const Object::Ptr& flow = running->second;
         Object::Ptr node = flow->getObject("nodes")->getObject(col(session, "node"));
         Object::Ptr variables = parseObject(col(session, "variables"));
         if (!node || col(node, "type") != "ask") return;
@@ -95,7 +99,7 @@ void Flows::onInbound(parley::Event& e) {
         run(e, conversation_id, flow_id, flow, col(node, "next"), variables);
         return;
     }
-    for (const auto& [id, flow] : flowsOf(*widget_id)) {
+    for (const auto& [id, flow] : flows) {
         if (!channelAllowed(flow, col(payload, "channel"))) continue;
         if (!keywordMatches(flow->getObject("trigger"), text)) continue;
         Object::Ptr variables = newObject();
@@ -237,6 +241,7 @@ void registerFlowRoutes(parley::Plugin& p, Db db, Flows& flows) {
         else
             db.exec("UPDATE whatsapp_flows SET widget_id = :1, name = :2, definition = :3, enabled = :4, updated_at = :5 WHERE id = :6",
                     widget, col(definition, "name"), jsonText(definition), enabled ? 1 : 0, now, flow_id);
+        if (!enabled) db.exec("DELETE FROM whatsapp_flow_sessions WHERE flow_id = :1", flow_id);  // disabling ends them
         engine->invalidate(widget);
         if (existing) engine->invalidate(col(existing, "widget_id"));
         Object::Ptr out = newObject();
@@ -272,6 +277,7 @@ void registerFlowRoutes(parley::Plugin& p, Db db, Flows& flows) {
         std::string id = pathParts(r.path()).at(1);
         Object::Ptr row = isUuid(id) ? db.row("SELECT widget_id FROM whatsapp_flows WHERE id = :1 AND tenant_id = :2", id, *tenant) : nullptr;
         if (!row) return w.error(404, "flow_not_found", "no flow " + id + " in this tenant");
+        db.exec("DELETE FROM whatsapp_flow_sessions WHERE flow_id = :1", id);
         db.exec("DELETE FROM whatsapp_flows WHERE id = :1", id);
         engine->invalidate(col(row, "widget_id"));
         w.send(204, "application/json", "");
