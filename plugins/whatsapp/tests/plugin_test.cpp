@@ -16,9 +16,24 @@ BOOST_AUTO_TEST_CASE(registers_webhook_routes_outbound_and_media_subscriptions_a
     auto subs = host.subscriptions();
     BOOST_REQUIRE(subs.size() == 2u);
     BOOST_TEST(subs[0].first == "outbound");
-    BOOST_TEST(subs[0].second == "message.created");
     BOOST_TEST(subs[1].first == "media");
-    BOOST_TEST(subs[1].second == "message.created");
+    // Their conditions (ABI 1.6): the host writes them only the messages they act on.
+    auto message = [](const std::string& channel, const std::string& sender, const std::string& type) {
+        return R"({"widget_id":"w","channel":")" + channel + R"(","message":{"sender_type":")" + sender +
+               R"(","type":")" + type + R"(","text":"hi"}})";
+    };
+    auto outbound = [&](const std::string& payload) { return parley::eventMatches(subs[0].second, "message.created", payload); };
+    auto media = [&](const std::string& payload) { return parley::eventMatches(subs[1].second, "message.created", payload); };
+    BOOST_TEST(outbound(message("whatsapp", "agent", "text")));
+    BOOST_TEST(outbound(message("whatsapp", "bot", "text")));
+    BOOST_TEST(!outbound(message("whatsapp", "visitor", "text")));
+    BOOST_TEST(!outbound(message("whatsapp", "system", "text")));
+    BOOST_TEST(!outbound(message("web", "agent", "text")));
+    for (const char* kind : {"image", "video", "audio", "document", "sticker"}) BOOST_TEST(media(message("whatsapp", "visitor", kind)));
+    BOOST_TEST(!media(message("whatsapp", "visitor", "text")));
+    BOOST_TEST(!media(message("whatsapp", "agent", "image")));
+    BOOST_TEST(!media(message("web", "visitor", "image")));
+    BOOST_TEST(!parley::eventMatches(subs[0].second, "message.status", message("whatsapp", "agent", "text")));
 
     auto missing = host.call("POST", "/", "{}", PARLEY_ROUTE_PUBLIC);
     BOOST_TEST(missing.status == 401);
