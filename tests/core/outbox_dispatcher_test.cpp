@@ -99,6 +99,44 @@ BOOST_FIXTURE_TEST_CASE(a_pass_woken_by_a_local_commit_skips_its_reads_and_does_
     BOOST_TEST(d.pending() == 0);
 }
 
+BOOST_FIXTURE_TEST_CASE(fresh_events_go_direct_without_rows_and_queue_behind_a_waiting_retry, Outbox) {
+    OutboxDispatcher d(*db, options, Poco::Logger::get("test"));
+    bool receiver_down = true;
+    std::vector<long long> rows_when_offered;  // the event's own delivery rows at the moment it was offered
+    OutboxSubscriber s = recorder("direct", "*", [&](const std::string& event) {
+        return receiver_down && event.find(kA) != std::string::npos;
+    });
+    auto record = s.deliver;
+    s.deliver = [&, record](soci::session& sql, const std::string& event, std::string& error) {
+        std::string id = storedObject(event)->getValue<std::string>("id");
+        long long rows = 0;
+        sql << "SELECT COUNT(*) FROM event_deliveries WHERE event_id = :e", soci::use(id), soci::into(rows);
+        rows_when_offered.push_back(rows);
+        return record(sql, event, error);
+    };
+    d.add(s);
+    std::string a1 = commit("message.created", kA), b1 = commit("message.created", kB);
+    long long now = nowMs();
+    d.runOnce(now, true);
+    // Both were offered in the fan-out's pass with no row written; a1 failed and only then became a row.
+    // (a1 in the batch, which stops at it; then a1 and b1 one by one.)
+    BOOST_TEST(rows_when_offered == (std::vector<long long>{0, 0, 0}), boost::test_tools::per_element());
+    BOOST_TEST(seen("test:direct") == (std::vector<std::string>{b1}), boost::test_tools::per_element());
+    BOOST_TEST(count("SELECT COUNT(*) FROM event_deliveries WHERE attempts = 1") == 1);
+    // New events: B's goes direct again; A's queues as a row behind a1 (its order) and is not offered.
+    rows_when_offered.clear();
+    std::string a2 = commit("message.created", kA), b2 = commit("message.created", kB);
+    d.runOnce(now + 1, true);
+    BOOST_TEST(rows_when_offered == (std::vector<long long>{0}), boost::test_tools::per_element());
+    BOOST_TEST(seen("test:direct") == (std::vector<std::string>{b1, b2}), boost::test_tools::per_element());
+    BOOST_TEST(count("SELECT COUNT(*) FROM event_deliveries WHERE attempts = 0") == 1);
+    // After the back-off, A's two go in order, from their rows.
+    receiver_down = false;
+    d.runOnce(now + 1000);
+    BOOST_TEST(seen("test:direct") == (std::vector<std::string>{b1, b2, a1, a2}), boost::test_tools::per_element());
+    BOOST_TEST(d.pending() == 0);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_failing_event_is_retried_later_and_holds_back_only_its_own_conversation, Outbox) {
     OutboxDispatcher d(*db, options, Poco::Logger::get("test"));
     bool receiver_down = true;

@@ -111,86 +111,209 @@ void OutboxDispatcher::add(OutboxSubscriber subscriber) {
     subscribers_.push_back(std::move(subscriber));
 }
 
-int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms) {
+int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms, const std::vector<OutboxSubscriber>& served,
+                             std::map<std::string, std::vector<DueDelivery>>& direct) {
     bool pg = db_.isPostgres();
-    {
-        if (pg) {
-            int got = 0;
-            sql << "SELECT CASE WHEN pg_try_advisory_xact_lock(" + std::to_string(kFanOutLock) + ") THEN 1 ELSE 0 END",
-                soci::into(got);
-            if (!got) return -1;  // another node is fanning out right now
-        }
-        std::vector<std::pair<std::string, std::string>> subscriptions;  // name, patterns
-        {
-            queryEach(sql, "SELECT name, COALESCE(filtered_events, events) FROM event_subscriptions",
-                      [&](const soci::row& r) { subscriptions.emplace_back(rowText(r, 0), rowText(r, 1)); });
-        }
-        struct Pending {
-            std::string id, name, payload;
-            long long seq = 0;
-        };
-        std::vector<Pending> events;
-        if (pg) {
-            // Taken and stamped in one statement (the fan-out lock keeps other nodes out until we commit).
-            queryEach(sql,
-                      // = ANY(ARRAY(...)): primary-key lookups (an IN subquery was planned as a scan of the table)
-                      "UPDATE outbox_events SET delivered_at = :t WHERE id = ANY(ARRAY(SELECT id FROM outbox_events "
-                      "WHERE delivered_at IS NULL ORDER BY seq LIMIT " + std::to_string(options_.batch_size) +
-                          ")) RETURNING id, name, payload, seq",
-                      [&](const soci::row& r) {
-                          events.push_back({rowText(r, 0), rowText(r, 1), rowText(r, 2), rowInt(r, 3)});
-                      },
-                      now_ms);
-            std::sort(events.begin(), events.end(), [](const Pending& a, const Pending& b) { return a.seq < b.seq; });
-        } else {
-            queryEach(sql,
-                      "SELECT id, name, payload FROM outbox_events WHERE delivered_at IS NULL ORDER BY rowid LIMIT " +
-                          std::to_string(options_.batch_size),
-                      [&](const soci::row& r) { events.push_back({rowText(r, 0), rowText(r, 1), rowText(r, 2)}); });
-        }
-        // Rows in event order (their ids are the delivery order), written by multi-row statements; a value that
-        // is not a plain literal (never made by the core) goes in a bound statement of its own, in its place.
-        std::string values;
-        std::size_t in_values = 0;
-        std::string now = std::to_string(now_ms);
-        auto flush = [&] {
-            if (values.empty()) return;
-            sql << "INSERT INTO event_deliveries (subscription, event_id, ordering_key, attempts, next_attempt_at, "
-                   "created_at) VALUES " + values;
-            values.clear();
-            in_values = 0;
-        };
-        for (const auto& e : events) {
-            std::string key;
-            for (const auto& [name, patterns] : subscriptions) {
-                if (!parley::eventMatches(patterns, e.name, e.payload)) continue;  // payload conditions too
-                if (key.empty()) {
-                    key = eventConversationId(e.payload);
-                    if (key.empty()) key = "event:" + e.id;  // concerns no conversation: no order to keep
-                }
-                if (plainLiteral(name) && plainLiteral(e.id) && plainLiteral(key)) {
-                    values += (values.empty() ? "('" : ",('") + name + "','" + e.id + "','" + key + "',0," + now + "," +
-                              now + ")";
-                    if (++in_values == kRowsPerInsert) flush();
-                    continue;
-                }
-                flush();
-                sql << "INSERT INTO event_deliveries (subscription, event_id, ordering_key, attempts, next_attempt_at, "
-                       "created_at) VALUES (:s, :e, :k, 0, :n, :c)",
-                    soci::use(name), soci::use(e.id), soci::use(key), soci::use(now_ms), soci::use(now_ms);
+    if (pg) {
+        int got = 0;
+        sql << "SELECT CASE WHEN pg_try_advisory_xact_lock(" + std::to_string(kFanOutLock) + ") THEN 1 ELSE 0 END",
+            soci::into(got);
+        if (!got) return -1;  // another node is fanning out right now
+    }
+    std::vector<std::pair<std::string, std::string>> subscriptions;  // name, patterns (with their conditions)
+    queryEach(sql, "SELECT name, COALESCE(filtered_events, events) FROM event_subscriptions",
+              [&](const soci::row& r) { subscriptions.emplace_back(rowText(r, 0), rowText(r, 1)); });
+    std::vector<DueDelivery> events;  // id 0 (no delivery row), key filled below
+    auto take = [&](const soci::row& r) {
+        DueDelivery e;
+        e.event_id = rowText(r, 0);
+        e.name = rowText(r, 1);
+        e.payload = rowText(r, 2);
+        e.tenant = rowText(r, 3);
+        e.created_at = rowInt(r, 4);
+        events.push_back(std::move(e));
+    };
+    if (pg) {
+        // Taken and stamped in one statement (the fan-out lock keeps other nodes out until we commit), then put
+        // back in seq order (RETURNING does not keep it).
+        std::vector<std::pair<long long, std::size_t>> order;
+        queryEach(sql,
+                  // = ANY(ARRAY(...)): primary-key lookups (an IN subquery was planned as a scan of the table)
+                  "UPDATE outbox_events SET delivered_at = :t WHERE id = ANY(ARRAY(SELECT id FROM outbox_events "
+                  "WHERE delivered_at IS NULL ORDER BY seq LIMIT " + std::to_string(options_.batch_size) +
+                      ")) RETURNING id, name, payload, tenant_id, created_at, seq",
+                  [&](const soci::row& r) {
+                      order.emplace_back(rowInt(r, 5), events.size());
+                      take(r);
+                  },
+                  now_ms);
+        std::sort(order.begin(), order.end());
+        std::vector<DueDelivery> sorted;
+        sorted.reserve(events.size());
+        for (const auto& [seq, i] : order) sorted.push_back(std::move(events[i]));
+        events = std::move(sorted);
+    } else {
+        queryEach(sql,
+                  "SELECT id, name, payload, tenant_id, created_at FROM outbox_events WHERE delivered_at IS NULL "
+                  "ORDER BY rowid LIMIT " + std::to_string(options_.batch_size),
+                  take);
+    }
+
+    // Each (event, matching subscription), in event order.
+    struct Match {
+        std::size_t event;
+        const std::string* subscription;
+    };
+    std::vector<Match> matches;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        DueDelivery& e = events[i];
+        for (const auto& [name, patterns] : subscriptions) {
+            if (!parley::eventMatches(patterns, e.name, e.payload)) continue;  // payload conditions too
+            if (e.key.empty()) {
+                e.key = eventConversationId(e.payload);
+                if (e.key.empty()) e.key = "event:" + e.event_id;  // concerns no conversation: no order to keep
             }
+            matches.push_back({i, &name});
+        }
+    }
+
+    // The direct road: a subscription this node serves gets a fresh event in this pass, with no delivery row,
+    // unless its conversation already has rows for that subscription (a retry waiting, or rows another node
+    // holds): then the event queues behind them as a row, for the order. Only the fan-out (we, under its lock)
+    // adds rows, so none can appear for a key between this check and our commit.
+    std::set<std::string> served_names;
+    for (const auto& s : served) served_names.insert(s.name);
+    std::set<std::pair<std::string, std::string>> queued;  // (subscription, key) with rows already
+    {
+        std::set<std::string> names, keys;
+        for (const auto& m : matches) {
+            const DueDelivery& e = events[m.event];
+            if (!served_names.count(*m.subscription) || !e.ordered()) continue;
+            if (!plainLiteral(*m.subscription) || !plainLiteral(e.key)) {
+                queued.insert({*m.subscription, e.key});  // not writable as a literal: the row road
+                continue;
+            }
+            names.insert(*m.subscription);
+            keys.insert(e.key);
+        }
+        if (!keys.empty()) {
+            std::string name_list, key_list;
+            for (const auto& n : names) name_list += (name_list.empty() ? "'" : ",'") + n + "'";
+            for (const auto& k : keys) key_list += (key_list.empty() ? "'" : ",'") + k + "'";
+            queryEach(sql,
+                      "SELECT DISTINCT subscription, ordering_key FROM event_deliveries WHERE subscription IN (" +
+                          name_list + ") AND ordering_key IN (" + key_list + ")",
+                      [&](const soci::row& r) { queued.insert({rowText(r, 0), rowText(r, 1)}); });
+        }
+    }
+
+    // The rest as rows, in event order (their ids are the delivery order), by multi-row statements; a value
+    // that is not a plain literal (never made by the core) goes in a bound statement of its own, in its place.
+    std::string values;
+    std::size_t in_values = 0;
+    std::string now = std::to_string(now_ms);
+    auto flush = [&] {
+        if (values.empty()) return;
+        sql << "INSERT INTO event_deliveries (subscription, event_id, ordering_key, attempts, next_attempt_at, "
+               "created_at) VALUES " + values;
+        values.clear();
+        in_values = 0;
+    };
+    for (const auto& m : matches) {
+        const DueDelivery& e = events[m.event];
+        const std::string& name = *m.subscription;
+        if (served_names.count(name) && !queued.count({name, e.key})) {
+            direct[name].push_back(e);
+            continue;
+        }
+        if (plainLiteral(name) && plainLiteral(e.event_id) && plainLiteral(e.key)) {
+            values += (values.empty() ? "('" : ",('") + name + "','" + e.event_id + "','" + e.key + "',0," + now + "," +
+                      now + ")";
+            if (++in_values == kRowsPerInsert) flush();
+            continue;
         }
         flush();
-        if (pg) return static_cast<int>(events.size());  // stamped as they were taken
-        // One statement stamps the batch (ids are our UUIDs; anything else is stamped on its own, bound).
-        std::string in;
-        for (const auto& e : events) {
-            if (isUuid(e.id)) in += (in.empty() ? "'" : ",'") + e.id + "'";
-            else sql << "UPDATE outbox_events SET delivered_at = :t WHERE id = :id", soci::use(now_ms), soci::use(e.id);
-        }
-        if (!in.empty()) sql << "UPDATE outbox_events SET delivered_at = :t WHERE id IN (" + in + ")", soci::use(now_ms);
-        return static_cast<int>(events.size());
+        sql << "INSERT INTO event_deliveries (subscription, event_id, ordering_key, attempts, next_attempt_at, "
+               "created_at) VALUES (:s, :e, :k, 0, :n, :c)",
+            soci::use(name), soci::use(e.event_id), soci::use(e.key), soci::use(now_ms), soci::use(now_ms);
     }
+    flush();
+    if (pg) return static_cast<int>(events.size());  // stamped as they were taken
+    // One statement stamps the batch (ids are our UUIDs; anything else is stamped on its own, bound).
+    std::string in;
+    for (const auto& e : events) {
+        if (isUuid(e.event_id)) in += (in.empty() ? "'" : ",'") + e.event_id + "'";
+        else sql << "UPDATE outbox_events SET delivered_at = :t WHERE id = :id", soci::use(now_ms), soci::use(e.event_id);
+    }
+    if (!in.empty()) sql << "UPDATE outbox_events SET delivered_at = :t WHERE id IN (" + in + ")", soci::use(now_ms);
+    return static_cast<int>(events.size());
+}
+
+void OutboxDispatcher::queueAsRows(soci::session& sql, const std::string& subscription,
+                                   const std::vector<DueDelivery>& events, long long now_ms) {
+    for (const auto& e : events) {
+        std::string error = e.attempts > 0 ? e.error : "";
+        soci::indicator no_error = error.empty() ? soci::i_null : soci::i_ok;
+        long long next = e.attempts > 0 ? now_ms + outboxRetryDelayMs(options_, e.attempts) : now_ms;
+        sql << "INSERT INTO event_deliveries (subscription, event_id, ordering_key, attempts, next_attempt_at, "
+               "created_at, last_error) VALUES (:s, :e, :k, :a, :n, :c, :l)",
+            soci::use(subscription), soci::use(e.event_id), soci::use(e.key), soci::use(e.attempts), soci::use(next),
+            soci::use(now_ms), soci::use(error, no_error);
+    }
+}
+
+int OutboxDispatcher::deliverDirect(soci::session& sql, const OutboxSubscriber& s, std::vector<DueDelivery>& fresh,
+                                    long long now_ms, ConversationSnapshots& snapshots) {
+    readConversationSnapshots(sql, fresh, snapshots);
+    std::vector<std::string> envelopes;
+    std::vector<std::size_t> all;
+    envelopes.reserve(fresh.size());
+    for (std::size_t i = 0; i < fresh.size(); ++i) {
+        envelopes.push_back(eventEnvelope(fresh[i], t_pass, fresh[i].ordered() ? snapshots[fresh[i].key] : ""));
+        all.push_back(i);
+    }
+    std::string error;
+    if (fresh.size() > 1) {
+        sql << "SAVEPOINT parley_batch";
+        if (offer(sql, s, envelopes, all, error) == PARLEY_OK) {
+            sql << "RELEASE SAVEPOINT parley_batch";
+            return static_cast<int>(fresh.size());
+        }
+        sql << "ROLLBACK TO SAVEPOINT parley_batch";
+        sql << "RELEASE SAVEPOINT parley_batch";
+        log_.debug("subscription " + s.name + ": a batch of " + std::to_string(fresh.size()) +
+                   " failed, offering its events one by one: " + error);
+    }
+    // One by one: a failure becomes a row waiting for its retry, and the later events of its conversation
+    // rows behind it (in order: their ids follow its id).
+    std::set<std::string> held;
+    std::vector<DueDelivery> left;
+    int acked = 0;
+    for (std::size_t i = 0; i < fresh.size(); ++i) {
+        DueDelivery& e = fresh[i];
+        if (e.ordered() && held.count(e.key)) {
+            left.push_back(e);
+            continue;
+        }
+        sql << "SAVEPOINT parley_event";
+        error.clear();
+        int rc = offer(sql, s, envelopes, {i}, error);
+        if (rc == PARLEY_OK) {
+            sql << "RELEASE SAVEPOINT parley_event";
+            acked++;
+            continue;
+        }
+        sql << "ROLLBACK TO SAVEPOINT parley_event";
+        sql << "RELEASE SAVEPOINT parley_event";
+        if (e.ordered()) held.insert(e.key);
+        e.attempts = 1;
+        e.error = (error.empty() ? "status " + std::to_string(rc) : error).substr(0, 1000);
+        left.push_back(e);
+        log_.warning("subscription " + s.name + " failed on " + e.name + " " + e.event_id + " (attempt 1, retry in " +
+                     std::to_string(outboxRetryDelayMs(options_, 1)) + " ms): " + e.error);
+    }
+    queueAsRows(sql, s.name, left, now_ms);
+    return acked;
 }
 
 // Offers `rows` (indexes into `batch`) to the subscriber in one go: one call with the array for a batch
@@ -370,12 +493,32 @@ int OutboxDispatcher::runOnce(long long now_ms, bool known_work) {
     int done = db_.write([&](soci::session& sql) {
         acknowledged.clear();  // a retried body starts afresh
         ConversationSnapshots snapshots;  // read once per pass, shared by the subscriptions
-        int moved = undispatched ? fanOut(sql, now_ms) : 0;
+        std::map<std::string, std::vector<DueDelivery>> direct;  // fresh events for this node's subscriptions
+        int moved = undispatched ? fanOut(sql, now_ms, subscribers, direct) : 0;
         if (moved < 0) {
             fan_out_busy_ = true;
             moved = 0;
         }
         int total = moved;
+        for (const auto& s : subscribers) {
+            auto fresh = direct.find(s.name);
+            if (fresh == direct.end()) continue;
+            // Stamped as dispatched already: if the subscriber's part throws, its events become rows (and if
+            // that fails too, the whole pass rolls back and they stay undispatched). Never dropped.
+            sql << "SAVEPOINT parley_subscription";
+            try {
+                int n = deliverDirect(sql, s, fresh->second, now_ms, snapshots);
+                sql << "RELEASE SAVEPOINT parley_subscription";
+                if (n > 0) acknowledged.emplace_back(&s, n);
+                total += n;
+            } catch (const std::exception& e) {
+                sql << "ROLLBACK TO SAVEPOINT parley_subscription";
+                sql << "RELEASE SAVEPOINT parley_subscription";
+                log_.error("outbox: delivering to " + s.name + " failed, its events wait as rows: " + e.what());
+                for (auto& event : fresh->second) event.attempts = 0;
+                queueAsRows(sql, s.name, fresh->second, now_ms);
+            }
+        }
         for (const auto* s : due) {
             // A subscriber whose delivery throws loses only its own part of the pass, not the fan-out.
             sql << "SAVEPOINT parley_subscription";

@@ -21,6 +21,7 @@ class Logger;
 namespace parley::core {
 
 class Database;
+struct DueDelivery;  // pipeline/outbox_envelopes.hpp
 
 // How the dispatcher polls and retries (outbox.* in docs/configuration.md).
 struct OutboxOptions {
@@ -85,8 +86,16 @@ public:
     long long pending();
 
 private:
-    // Both inside the pass's transaction. fanOut returns -1 when another node holds the fan-out lock.
-    int fanOut(soci::session& sql, long long now_ms);
+    // All inside the pass's transaction. fanOut returns -1 when another node holds the fan-out lock; the events
+    // for `served` subscriptions whose conversations have no rows queued go to `direct` (by subscription, in
+    // event order) instead of becoming rows, and deliverDirect offers them: what fails (and what follows it in
+    // its conversation) becomes rows then, through queueAsRows.
+    int fanOut(soci::session& sql, long long now_ms, const std::vector<OutboxSubscriber>& served,
+               std::map<std::string, std::vector<DueDelivery>>& direct);
+    int deliverDirect(soci::session& sql, const OutboxSubscriber& subscriber, std::vector<DueDelivery>& fresh,
+                      long long now_ms, std::map<std::string, std::string>& snapshots);
+    void queueAsRows(soci::session& sql, const std::string& subscription, const std::vector<DueDelivery>& events,
+                     long long now_ms);
     // `snapshots`: the conversations read in this pass, shared by its subscriptions.
     int deliverDue(soci::session& sql, const OutboxSubscriber& subscriber, long long now_ms,
                    std::map<std::string, std::string>& snapshots);

@@ -12,13 +12,15 @@ class session;
 
 namespace parley::core {
 
-// One event_deliveries row joined with its outbox event, as the dispatcher selects it.
+// One event_deliveries row joined with its outbox event, as the dispatcher selects it; or a fresh event on the
+// direct road (id 0: no row).
 struct DueDelivery {
     long long id = 0;
     int attempts = 0;
     std::string event_id, key, name, tenant, payload;
     long long created_at = 0;
     long long earlier = 0;  // PostgreSQL: rows of the same subscription and key before this one, when selected
+    std::string error;      // a direct delivery that failed: why (it becomes a row with attempts 1)
 
     // True when the event concerns a conversation (its key is the conversation id), so order applies.
     bool ordered() const { return key.rfind("event:", 0) != 0; }
