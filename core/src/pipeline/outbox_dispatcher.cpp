@@ -1,8 +1,10 @@
 // Two steps per pass, in one transaction (one commit, one fsync on SQLite, for both):
-//  1. fan-out: undispatched outbox rows (delivered_at IS NULL) become one event_deliveries row per matching
-//     subscription (one multi-row insert), and get delivered_at. One node at a time (an advisory lock on
-//     PostgreSQL, the write lock on SQLite), so event_deliveries.id is the order events became visible, i.e.
-//     commit order.
+//  1. fan-out: undispatched outbox rows (delivered_at IS NULL) get delivered_at and are matched against every
+//     subscription (names and payload conditions). One node at a time (an advisory lock on PostgreSQL, the
+//     write lock on SQLite), so the fan-out order is the order events became visible, i.e. commit order.
+//     A subscription this node serves gets its fresh events right there (the direct road, no rows), unless
+//     their conversation has rows queued for it; the rest become event_deliveries rows (multi-row inserts),
+//     whose ids keep that order, as does a direct event that fails (and its conversation's later ones).
 //     The classic outbox trap is a reader that remembers "last seq seen": a transaction that took seq 41
 //     and commits after seq 42 was read is skipped forever. We keep no cursor: rows are selected by state,
 //     so a late committer is simply picked up by the next pass.
