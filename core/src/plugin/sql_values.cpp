@@ -4,6 +4,8 @@
 #include "http/json.hpp"
 #include "store/row.hpp"
 
+#include <parley/json_scan.hpp>
+
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
@@ -142,24 +144,6 @@ private:
         return code;
     }
 
-    static void utf8(std::string& out, unsigned code) {
-        if (code < 0x80) {
-            out.push_back(static_cast<char>(code));
-        } else if (code < 0x800) {
-            out.push_back(static_cast<char>(0xC0 | (code >> 6)));
-            out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-        } else if (code < 0x10000) {
-            out.push_back(static_cast<char>(0xE0 | (code >> 12)));
-            out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-        } else {
-            out.push_back(static_cast<char>(0xF0 | (code >> 18)));
-            out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-        }
-    }
-
     std::string string() {
         ++i_;  // the opening quote
         std::string out;
@@ -197,7 +181,7 @@ private:
                     } else if (code >= 0xDC00 && code <= 0xDFFF) {
                         bad("lone surrogate in \\u escape");
                     }
-                    utf8(out, code);
+                    parley::appendUtf8(out, code);
                     break;
                 }
                 default: --i_; bad("bad escape");
