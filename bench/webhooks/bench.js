@@ -6,7 +6,8 @@
 // Env: MESSAGES (default 4000), CONCURRENCY (32; with RATE, the most requests in flight), CONVERSATIONS (200),
 //      ENDPOINTS (4), RATE (messages per second, open loop; unset: flood), ARRIVALS_FILE (write every delivery's
 //      arrival and commit times there), WARMUP (messages before the measured ones, not counted: 200, or with RATE
-//      two seconds' worth)
+//      two seconds' worth on the same schedule; either way all their deliveries arrive before the measured part
+//      starts, and with RATE the time that took is printed as warmup_drain_ms)
 const http = require('http');
 const [base, email, password] = process.argv.slice(2);
 const MESSAGES = +(process.env.MESSAGES || 4000), CONCURRENCY = +(process.env.CONCURRENCY || 32);
@@ -88,24 +89,35 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sor
   }
   const expected = MESSAGES * ENDPOINTS;
   let started = Date.now();
-  let next = 0, late = 0;
-  if (RATE > 0) {
-    // Open loop: message i is due at its time in the schedule, whatever the answers before it took. One that
-    // cannot start on time (CONCURRENCY requests already in flight) is counted as late and sent when one returns.
+  let next = 0, late = 0, warmupDrain = null;
+  // Open loop: message i is due at its time in the schedule, whatever the answers before it took. One that
+  // cannot start on time (CONCURRENCY requests already in flight) is counted as late and sent when one returns.
+  const paced = async (count, text, onLate) => {
     const inFlight = new Set();
     const begin = Date.now();
-    for (let i = 0; i < warmup + MESSAGES; i++) {
+    for (let i = 0; i < count; i++) {
       const wait = begin + (i * 1000) / RATE - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      if (i === warmup) started = Date.now();
       if (inFlight.size >= CONCURRENCY) {
-        if (i >= warmup) late++;
+        onLate();
         await Promise.race(inFlight);
       }
-      const p = (i < warmup ? post(i, 'warm-up') : post(i)).finally(() => inFlight.delete(p));
+      const p = post(i, text).finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
     await Promise.all(inFlight);
+  };
+  if (RATE > 0) {
+    // The warm-up runs on the same schedule; its deliveries must all have arrived before the measured part
+    // starts (on a fresh database the first seconds build a backlog: printed as warmup_drain_ms, not counted).
+    await paced(warmup, 'warm-up', () => {});
+    const warmSent = Date.now();
+    for (const until = warmSent + 60000; warmArrivals < warmup * ENDPOINTS && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 5));
+    if (warmArrivals !== warmup * ENDPOINTS) throw new Error(`warm-up: ${warmArrivals} of ${warmup * ENDPOINTS} deliveries arrived`);
+    warmupDrain = Date.now() - warmSent;
+    started = Date.now();
+    await paced(MESSAGES, undefined, () => late++);
   } else {
     await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
       while (next < MESSAGES) await post(next++);
@@ -122,7 +134,7 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sor
   const first = Math.min(...arrivals.map((a) => a[0]));
   const last = Math.max(...arrivals.map((a) => a[0]));
   console.log(JSON.stringify({
-    messages: MESSAGES, endpoints: ENDPOINTS, ...(RATE > 0 ? { rate: RATE, late_sends: late } : {}), deliveries: arrivals.length, expected,
+    messages: MESSAGES, endpoints: ENDPOINTS, ...(RATE > 0 ? { rate: RATE, late_sends: late, warmup_drain_ms: warmupDrain } : {}), deliveries: arrivals.length, expected,
     ingest_per_s: Math.round(MESSAGES / ((sent - started) / 1000)),
     deliveries_per_s: Math.round(arrivals.length / ((last - first) / 1000)),
     drain_after_last_ack_ms: done - sent,
