@@ -224,6 +224,22 @@ BOOST_FIXTURE_TEST_CASE(a_keyword_flow_asks_with_buttons_and_branches_on_the_tap
     BOOST_TEST(graph.shapeErrors().empty());
 }
 
+BOOST_FIXTURE_TEST_CASE(a_click_to_whatsapp_referral_becomes_the_conversations_attribution, WaServer) {
+    // The text fixture as an ad's click brings it: Meta adds "referral" to the message.
+    deliver(rewrite(freshText(), {{"\"type\": \"text\",", R"("type": "text", "referral": {"source_url": "https://fb.me/x", )"
+                                                          R"("source_id": "ad-1", "source_type": "ad", "headline": "Sale \"50%\""},)"}}));
+    JsonObject context = parley::core::parseJson(text("SELECT context FROM conversations WHERE channel = 'whatsapp'"))
+                             .extract<JsonObject>();
+    BOOST_TEST(context->getObject("utm")->getValue<std::string>("source") == "whatsapp");
+    BOOST_TEST(context->getObject("utm")->getValue<std::string>("campaign") == "ad-1");
+    BOOST_TEST(context->getObject("utm")->getValue<std::string>("content") == "Sale \"50%\"");
+    BOOST_TEST(context->getObject("referral")->getValue<std::string>("source_url") == "https://fb.me/x");
+    JsonObject visitor = parley::core::parseJson(text("SELECT visitor_info FROM conversations WHERE channel = 'whatsapp'"))
+                             .extract<JsonObject>();
+    BOOST_TEST(visitor->getValue<std::string>("name") == "Sheena Nelson");
+    BOOST_TEST(visitor->getValue<std::string>("phone") == "+16505551234");
+}
+
 BOOST_FIXTURE_TEST_CASE(disabling_a_flow_ends_its_sessions_in_progress, WaServer) {
     std::string flow = R"({"widget_id":")" + widget + R"(","definition":{"name":"Orders","trigger":{"keywords":["color"]},"start":"ask",)"
         R"("nodes":{"ask":{"type":"ask","text":"Which color?","options":["Blue","Red"],"save_as":"color","next":"done"},)"

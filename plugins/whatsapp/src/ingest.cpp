@@ -103,49 +103,63 @@ void Ingest::deliver(const parley::Request& r, parley::Response& w) {
 }
 
 void Ingest::storeMessage(const Number& number, const Inbound& in) {
-    Object::Ptr request = newObject(), info = newObject(), context = newObject();
-    request->set("channel", std::string("whatsapp"));
-    request->set("tenant_id", number.tenant_id);
-    request->set("widget_id", number.widget_id);
-    request->set("contact_id", in.wa_id);
-    if (!in.profile_name.empty()) info->set("name", in.profile_name);
-    info->set("phone", "+" + in.wa_id);
-    info->set("whatsapp_number", number.display_number);
-    request->set("visitor_info", info);
+    // The channel_inbound request, written as text (no JSON tree to build and serialize per webhook).
+    auto field = [](std::string& out, const char* name, const std::string& value) {
+        out += '"';
+        out += name;
+        out += "\":";
+        parley::appendJsonQuoted(out, value);
+    };
+    std::string request = "{\"channel\":\"whatsapp\",";
+    field(request, "tenant_id", number.tenant_id);
+    request += ',';
+    field(request, "widget_id", number.widget_id);
+    request += ',';
+    field(request, "contact_id", in.wa_id);
+    request += ",\"visitor_info\":{";
+    if (!in.profile_name.empty()) {
+        field(request, "name", in.profile_name);
+        request += ',';
+    }
+    field(request, "phone", "+" + in.wa_id);
+    request += ',';
+    field(request, "whatsapp_number", number.display_number);
+    request += "},\"context\":";
     if (in.referral) {  // click-to-WhatsApp ads: attribution, read like UTM
+        Object::Ptr context = newObject(), utm = newObject();
         context->set("referral", in.referral);
-        Object::Ptr utm = newObject();
         utm->set("source", std::string("whatsapp"));
         utm->set("medium", in.referral->optValue<std::string>("source_type", "ad"));
         utm->set("campaign", in.referral->optValue<std::string>("source_id", ""));
         utm->set("content", in.referral->optValue<std::string>("headline", ""));
         context->set("utm", utm);
+        request += jsonText(context);
+    } else {
+        request += "{}";
     }
-    request->set("context", context);
-    Object::Ptr message = newObject();
-    message->set("type", in.type);
-    message->set("text", in.text.size() > 4000 ? in.text.substr(0, 4000) : in.text);
-    message->set("payload", in.payload);
-    message->set("client_message_id", in.wamid);
-    request->set("message", message);
+    request += ",\"message\":{";
+    field(request, "type", in.type);
+    request += ',';
+    field(request, "text", in.text.size() > 4000 ? in.text.substr(0, 4000) : in.text);
+    request += ",\"payload\":";
+    request += in.payload ? jsonText(in.payload) : "{}";
+    request += ',';
+    field(request, "client_message_id", in.wamid);
     // The service window is the user's, committed with the message: a bot's answer, which runs right after the
     // commit, finds it open (and a new contact's row there, which the sender needs).
-    Array::Ptr window = new Array;
-    Object::Ptr upsert = newObject(), conversation_id = newObject();
-    conversation_id->set("host", std::string("conversation_id"));
-    Array::Ptr params = new Array;
-    params->add(conversation_id);
-    params->add(number.tenant_id);
-    params->add(number.phone_number_id);
-    params->add(in.wa_id);
-    params->add(static_cast<Poco::Int64>(in.timestamp_ms));
-    params->add(in.wamid);
-    upsert->set("sql", std::string(kWindowUpsert));
-    upsert->set("params", params);
-    window->add(upsert);
-    request->set("with_commit", window);
+    request += "},\"with_commit\":[{";
+    field(request, "sql", kWindowUpsert);
+    request += ",\"params\":[{\"host\":\"conversation_id\"},";
+    parley::appendJsonQuoted(request, number.tenant_id);
+    request += ',';
+    parley::appendJsonQuoted(request, number.phone_number_id);
+    request += ',';
+    parley::appendJsonQuoted(request, in.wa_id);
+    request += ',' + std::to_string(in.timestamp_ms) + ',';
+    parley::appendJsonQuoted(request, in.wamid);
+    request += "]}]}";
     try {
-        db_.plugin().channelInbound(jsonText(request), false);
+        db_.plugin().channelInbound(request, false);
     } catch (const parley::Error& e) {
         if (e.status() == PARLEY_ERR_DENIED) {  // a spam rule rejected it: nothing stored, and no retry wanted
             db_.plugin().info("webhook: message " + in.wamid + " rejected by the screen: " + e.what());
