@@ -11,7 +11,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -83,6 +85,70 @@ struct Store {
         return e;
     }
 };
+
+
+// Holds a conversation's row (PostgreSQL) or the writer's turn (SQLite) in an open write until release(), so that
+// messages committed meanwhile queue and then commit as one group.
+class Holder {
+public:
+    Holder(Database& db, const std::string& conversation) {
+        thread_ = std::thread([&db, conversation, this] {
+            db.write([&](soci::session& sql) {
+                sql << "UPDATE conversations SET updated_at = updated_at WHERE id = :id", soci::use(conversation);
+                std::unique_lock lock(mutex_);
+                holding_ = true;
+                changed_.notify_all();
+                changed_.wait(lock, [&] { return released_; });
+            });
+        });
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return holding_; });
+    }
+    ~Holder() { release(); }
+    void release() {
+        {
+            std::lock_guard lock(mutex_);
+            released_ = true;
+            changed_.notify_all();
+        }
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool holding_ = false, released_ = false;
+    std::thread thread_;
+};
+
+// Commits `messages` from one thread each, the first alone (it waits on the held row or turn) and the others
+// queued behind it in order; returns "ok", "refused" (a constraint) or the error of each.
+std::vector<std::string> commitQueued(MessageCommitter& committer, Holder& holder, std::vector<Message>& messages,
+                                      const JsonObject& event,
+                                      const std::vector<const MessageCommitter::WithCommit*>& with_commit = {}) {
+    std::vector<std::string> outcome(messages.size());
+    std::vector<std::thread> writers;
+    std::size_t batches = committer.stats().batches;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        writers.emplace_back([&, i] {
+            try {
+                static const MessageCommitter::WithCommit none;
+                const auto* wc = i < with_commit.size() && with_commit[i] ? with_commit[i] : &none;
+                committer.commit(messages[i], "message.created", event, *wc);
+                outcome[i] = "ok";
+            } catch (const soci::soci_error&) {
+                outcome[i] = "refused";
+            } catch (const std::exception& e) {
+                outcome[i] = e.what();
+            }
+        });
+        while (i > 0 && committer.stats().queued < i) std::this_thread::yield();
+        while (i == 0 && committer.stats().batches < batches + 1) std::this_thread::yield();
+    }
+    holder.release();
+    for (auto& w : writers) w.join();
+    return outcome;
+}
 
 }  // namespace
 
@@ -157,48 +223,10 @@ BOOST_AUTO_TEST_CASE(a_refused_message_fails_alone_and_its_group_commits) {
     Message first = s.message(b, "first", "client-1");
     committer.commit(first, "message.created", s.event());
 
-    std::mutex mutex;
-    std::condition_variable changed;
-    bool holding = false, release = false;
-    std::thread holder([&] {
-        s.db->write([&](soci::session& sql) {
-            sql << "UPDATE conversations SET updated_at = updated_at WHERE id = :id", soci::use(held);
-            std::unique_lock lock(mutex);
-            holding = true;
-            changed.notify_all();
-            changed.wait(lock, [&] { return release; });
-        });
-    });
-    {
-        std::unique_lock lock(mutex);
-        changed.wait(lock, [&] { return holding; });
-    }
+    Holder holder(*s.db, held);
     std::vector<Message> messages = {s.message(held, "blocked"), s.message(a, "a1"), s.message(b, "again", "client-1"),
                                       s.message(a, "a2"), s.message(b, "b2")};
-    std::vector<std::string> outcome(messages.size());
-    std::vector<std::thread> writers;
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-        writers.emplace_back([&, i] {
-            try {
-                committer.commit(messages[i], "message.created", s.event());
-                outcome[i] = "ok";
-            } catch (const soci::soci_error&) {
-                outcome[i] = "refused";
-            } catch (const std::exception& e) {
-                outcome[i] = e.what();
-            }
-        });
-        // The first one runs (and waits on the held row or turn); the others queue behind it, in order.
-        while (i > 0 && committer.stats().queued < i) std::this_thread::yield();
-        while (i == 0 && committer.stats().batches < 2) std::this_thread::yield();
-    }
-    {
-        std::lock_guard lock(mutex);
-        release = true;
-        changed.notify_all();
-    }
-    holder.join();
-    for (auto& w : writers) w.join();
+    auto outcome = commitQueued(committer, holder, messages, s.event());
     BOOST_TEST(outcome == (std::vector<std::string>{"ok", "ok", "refused", "ok", "ok"}));
     BOOST_TEST(committer.stats().batches == 3u);  // "first", the held one, then the other four together
     BOOST_TEST(messages[1].seq == 1);
@@ -224,6 +252,46 @@ BOOST_AUTO_TEST_CASE(a_message_for_an_unknown_conversation_is_refused_and_stores
         int n = 0;
         sql << "SELECT COUNT(*) FROM outbox_events", soci::into(n);
         BOOST_TEST(n == 0);
+    });
+}
+
+// with_commit statements commit with their message or not at all: in a group, a message of an unknown
+// conversation and a refused one leave no row of theirs, and the others' rows commit with them (on PostgreSQL the
+// statements are pipelined behind the group's statement and a guard).
+BOOST_AUTO_TEST_CASE(with_commit_statements_commit_with_their_message_or_not_at_all) {
+    Store s;
+    s.db->write([](soci::session& sql) { sql << "CREATE TABLE commit_notes (message_id TEXT PRIMARY KEY, seen_at BIGINT)"; });
+    MessageCommitter::WithCommit note;
+    const std::string insert = "INSERT INTO commit_notes (message_id, seen_at) VALUES (:m, :at)";
+    note.run = [&](soci::session& sql, const Message& m) { sql << insert, soci::use(m.id), soci::use(m.created_at); };
+    note.pipelined = [&](const Message& m) {
+        return std::vector<PipelinedStatement>{{insert, {m.id, std::to_string(m.created_at)}}};
+    };
+    MessageCommitter committer(*s.db, 1);
+    std::string held = s.conversation(), a = s.conversation(), b = s.conversation();
+    Message first = s.message(b, "first", "client-1");
+    committer.commit(first, "message.created", s.event(), note);  // alone
+
+    Holder holder(*s.db, held);
+    std::vector<Message> messages = {s.message(held, "blocked"), s.message(a, "a1"), s.message(newUuid(), "nobody"),
+                                      s.message(b, "again", "client-1"), s.message(a, "a2")};
+    auto outcome = commitQueued(committer, holder, messages, s.event(), {&note, &note, &note, &note, nullptr});
+    BOOST_TEST(outcome[0] == "ok");
+    BOOST_TEST(outcome[1] == "ok");
+    BOOST_TEST(outcome[2].find("does not exist") != std::string::npos, outcome[2]);
+    BOOST_TEST(outcome[3] == "refused");
+    BOOST_TEST(outcome[4] == "ok");
+    s.db->read([&](soci::session& sql) {
+        std::set<std::string> noted;
+        soci::rowset<std::string> rows = (sql.prepare << "SELECT message_id FROM commit_notes");
+        for (const auto& id : rows) noted.insert(id);
+        BOOST_TEST(noted == (std::set<std::string>{first.id, messages[0].id, messages[1].id}));
+        long long seen_at = 0;
+        sql << "SELECT seen_at FROM commit_notes WHERE message_id = :m", soci::use(messages[1].id), soci::into(seen_at);
+        BOOST_TEST(seen_at == messages[1].created_at);
+        int events = 0;
+        sql << "SELECT COUNT(*) FROM outbox_events", soci::into(events);
+        BOOST_TEST(events == 4);  // first, blocked, a1, a2
     });
 }
 

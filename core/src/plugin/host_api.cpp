@@ -44,19 +44,7 @@ bool returnsRows(const std::string& statement) {
 std::string runPrepared(PreparedStatements& prepared, const std::string& statement, std::vector<SqlValue> params) {
     std::vector<SqlParam> values;
     values.reserve(params.size());
-    for (auto& v : params) {
-        switch (v.kind) {
-            case SqlValue::Kind::null: values.emplace_back(); break;
-            case SqlValue::Kind::integer: values.emplace_back(std::to_string(v.integer)); break;
-            case SqlValue::Kind::real: {
-                char buffer[64];
-                auto end = std::to_chars(buffer, buffer + sizeof buffer, v.real).ptr;
-                values.emplace_back(std::string(buffer, end));
-                break;
-            }
-            case SqlValue::Kind::text: values.emplace_back(std::move(v.text)); break;
-        }
-    }
+    for (auto& v : params) values.push_back(sqlParamOf(std::move(v)));
     bool rows_wanted = returnsRows(statement);
     std::string out = "[";
     for (const soci::row* row = prepared.run(statement, values, rows_wanted); row; row = prepared.next()) {

@@ -74,22 +74,41 @@ std::vector<CommitStatement> withCommitFrom(const JsonObject& request) {
     return out;
 }
 
-void runWithCommit(soci::session& sql, const std::vector<CommitStatement>& statements, const Message& m) {
-    for (const auto& s : statements) {
-        std::vector<SqlValue> params = s.params;
-        for (const auto& [index, name] : s.host_values) {
-            SqlValue& v = params[index];
-            v.kind = SqlValue::Kind::text;
-            if (name == "conversation_id") v.text = m.conversation_id;
-            else if (name == "message_id") v.text = m.id;
-            else if (name == "tenant_id") v.text = m.tenant_id;
-            else {
-                v.kind = SqlValue::Kind::integer;
-                v.integer = m.created_at;
-            }
+// The statement's parameters for `m`: its {"host": ...} values filled in.
+std::vector<SqlValue> boundFor(const CommitStatement& s, const Message& m) {
+    std::vector<SqlValue> params = s.params;
+    for (const auto& [index, name] : s.host_values) {
+        SqlValue& v = params[index];
+        v.kind = SqlValue::Kind::text;
+        if (name == "conversation_id") v.text = m.conversation_id;
+        else if (name == "message_id") v.text = m.id;
+        else if (name == "tenant_id") v.text = m.tenant_id;
+        else {
+            v.kind = SqlValue::Kind::integer;
+            v.integer = m.created_at;
         }
-        runSqlValues(sql, s.sql, std::move(params));
     }
+    return params;
+}
+
+// SQLite runs the statements in the message's transaction with typed values; PostgreSQL pipelines them after
+// the message's statement, every value as text (as the sql call sends them).
+MessageCommitter::WithCommit withCommitOf(std::vector<CommitStatement> list) {
+    auto statements = std::make_shared<const std::vector<CommitStatement>>(std::move(list));
+    MessageCommitter::WithCommit out;
+    out.run = [statements](soci::session& sql, const Message& m) {
+        for (const auto& s : *statements) runSqlValues(sql, s.sql, boundFor(s, m));
+    };
+    out.pipelined = [statements](const Message& m) {
+        std::vector<PipelinedStatement> pipelined;
+        for (const auto& s : *statements) {
+            PipelinedStatement& p = pipelined.emplace_back();
+            p.sql = s.sql;
+            for (auto& v : boundFor(s, m)) p.params.push_back(sqlParamOf(std::move(v)));
+        }
+        return pipelined;
+    };
+    return out;
 }
 
 int channelInboundCall(parley_plugin* p, const char* request_json, const char** result_out) {
@@ -111,11 +130,8 @@ int channelInboundCall(parley_plugin* p, const char* request_json, const char** 
         if (!body) return fail(PARLEY_ERR_INVALID_ARGUMENT, "channel_inbound: message must be an object");
         NewMessage m;
         if (int rc = inboundMessageFrom(body, "channel_inbound", size < 32768, m); rc != PARLEY_OK) return rc;
-        auto statements = std::make_shared<std::vector<CommitStatement>>(withCommitFrom(request));
-        if (!statements->empty())
-            m.with_commit = [statements](soci::session& sql, const Message& stored) {
-                runWithCommit(sql, *statements, stored);
-            };
+        if (auto statements = withCommitFrom(request); !statements.empty())
+            m.with_commit = withCommitOf(std::move(statements));
 
         App& app = appOf(p);
         ChannelTarget target = channelTargetForMessage(app, contact, m.client_message_id, size < 8192);

@@ -11,6 +11,20 @@
 #include <stdexcept>
 
 namespace parley::core {
+
+SqlParam sqlParamOf(SqlValue v) {
+    switch (v.kind) {
+        case SqlValue::Kind::null: return std::nullopt;
+        case SqlValue::Kind::integer: return std::to_string(v.integer);
+        case SqlValue::Kind::real: {
+            char buffer[64];
+            return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, v.real).ptr);
+        }
+        case SqlValue::Kind::text: break;
+    }
+    return std::move(v.text);
+}
+
 namespace {
 
 class Reader {

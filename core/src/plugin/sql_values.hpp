@@ -4,6 +4,8 @@
 // more CPU than running the statement.
 #pragma once
 
+#include "store/prepared.hpp"
+
 #include <soci/soci.h>
 
 #include <string>
@@ -20,6 +22,10 @@ struct SqlValue {
     double real = 0;
     std::string text;
 };
+
+// `v` as PostgreSQL receives it: every parameter as text (SOCI sends them so too), or NULL. Reals in their
+// shortest exact form.
+SqlParam sqlParamOf(SqlValue v);
 
 // Reads `json`, a JSON array of strings, numbers, booleans and nulls. Throws std::invalid_argument naming what
 // is wrong and where ("params must be a JSON array", "params may hold only strings, numbers, booleans and nulls",

@@ -45,6 +45,12 @@ constexpr const char* kPostgresCommitGroup =
     "jsonb_set(ep, '{message,seq}', to_jsonb(seq)), ec FROM q ORDER BY i) "
     "SELECT CAST(id AS TEXT), seq FROM m";
 
+// Fails unless every message of :ids was stored (by the pipeline's statement before it): a message's with_commit
+// statements never commit without it. The CAST fails at run time only (its text is not a constant).
+constexpr const char* kPostgresStoredGuard =
+    "SELECT CASE WHEN COUNT(*) = CAST(:n AS BIGINT) THEN 0 ELSE CAST('unstored ' || COUNT(*) AS INTEGER) END "
+    "FROM messages WHERE id = ANY(CAST(:ids AS UUID[]))";
+
 JsonObject withMessage(const JsonObject& event, const Message& m) {
     JsonObject out = jsonObject();
     if (event)
@@ -93,14 +99,14 @@ void MessageCommitter::commitSqlite(const std::vector<GroupCommit::Item*>& batch
             if (alone) {  // its error ends the transaction: nothing else is in it
                 ConversationRepository(sql).appendMessage(*p.message);
                 appendOutboxEvent(sql, p.message->tenant_id, *p.event_name, withMessage(p.event, *p.message));
-                if (p.with_commit) (*p.with_commit)(sql, *p.message);
+                if (p.with_commit) p.with_commit->run(sql, *p.message);
                 continue;
             }
             sql << "SAVEPOINT message_commit";
             try {
                 ConversationRepository(sql).appendMessage(*p.message);
                 appendOutboxEvent(sql, p.message->tenant_id, *p.event_name, withMessage(p.event, *p.message));
-                if (p.with_commit) (*p.with_commit)(sql, *p.message);
+                if (p.with_commit) p.with_commit->run(sql, *p.message);
             } catch (...) {
                 p.error = std::current_exception();
                 sql << "ROLLBACK TO SAVEPOINT message_commit";
@@ -110,28 +116,60 @@ void MessageCommitter::commitSqlite(const std::vector<GroupCommit::Item*>& batch
     });
 }
 
+// On PostgreSQL, after the statement that stores the messages: a guard that fails the pipeline unless every
+// message carrying with_commit statements was stored, then those statements. Returns the guard's index, or
+// npos when no member carries any.
+std::size_t MessageCommitter::appendWithCommit(std::vector<PipelinedStatement>& statements,
+                                               const std::vector<GroupCommit::Item*>& members) {
+    std::string ids = "{";
+    std::size_t count = 0;
+    for (GroupCommit::Item* item : members) {
+        auto& p = static_cast<Pending&>(*item);
+        if (!p.with_commit) continue;
+        if (count++) ids += ',';
+        ids += p.message->id;  // a UUID made here: nothing to quote
+    }
+    if (count == 0) return std::string::npos;
+    ids += '}';
+    std::size_t guard = statements.size();
+    statements.push_back({kPostgresStoredGuard, {std::to_string(count), ids}});
+    for (GroupCommit::Item* item : members) {
+        auto& p = static_cast<Pending&>(*item);
+        if (!p.with_commit) continue;
+        for (auto& s : p.with_commit->pipelined(*p.message)) statements.push_back(std::move(s));
+    }
+    return guard;
+}
+
 void MessageCommitter::commitPostgres(const std::vector<GroupCommit::Item*>& batch) {
-    auto commitOne = [&](Pending& p) {
+    auto run = [this](const std::vector<PipelinedStatement>& statements) {
+        return db_.autocommit([&](soci::session& sql) { return runPipelined(sql, statements); });
+    };
+    auto commitOne = [&](GroupCommit::Item* item) {
+        auto& p = static_cast<Pending&>(*item);
         Message& m = *p.message;
         m.seq = 0;  // set by the statement
-        std::string payload = toJson(m.payload), event_payload = toJson(withMessage(p.event, m));
-        SqlParam client_id = m.client_message_id.empty() ? SqlParam() : SqlParam(m.client_message_id);
-        long long flagged = m.flagged ? 1 : 0;
-        auto store = [&](soci::session& sql) {
-            auto seq = queryOne(sql, kPostgresCommitOne, [](const soci::row& r) { return rowInt(r, 0); }, m.created_at,
-                                m.conversation_id, m.id, m.tenant_id, m.conversation_id, m.sender_type, m.type, m.text,
-                                payload, client_id, m.origin, flagged, m.created_at, newUuid(), m.tenant_id,
-                                *p.event_name, event_payload, nowMs());
-            if (!seq) throw unknownConversation(m);
-            m.seq = *seq;
-            if (p.with_commit) (*p.with_commit)(sql, m);
-        };
-        // Alone, the statement is its own transaction; with the caller's statements, one transaction holds all.
-        if (p.with_commit) db_.write(store);
-        else db_.autocommit(store);
+        std::vector<PipelinedStatement> statements;
+        statements.push_back(
+            {kPostgresCommitOne,
+             {std::to_string(m.created_at), m.conversation_id, m.id, m.tenant_id, m.conversation_id, m.sender_type,
+              m.type, m.text, toJson(m.payload),
+              m.client_message_id.empty() ? SqlParam() : SqlParam(m.client_message_id), m.origin,
+              std::string(m.flagged ? "1" : "0"), std::to_string(m.created_at), newUuid(), m.tenant_id,
+              *p.event_name, toJson(withMessage(p.event, m)), std::to_string(nowMs())}});
+        std::size_t guard = appendWithCommit(statements, {item});
+        std::vector<TextRows> rows;
+        try {
+            rows = run(statements);
+        } catch (const PipelineError& e) {
+            if (e.statement() == guard) throw unknownConversation(m);
+            throw;
+        }
+        if (rows[0].empty() || !rows[0][0][0]) throw unknownConversation(m);
+        m.seq = std::stoll(*rows[0][0][0]);
     };
     if (batch.size() == 1) {
-        commitOne(static_cast<Pending&>(*batch.front()));
+        commitOne(batch.front());
         db_.outboxCommitted();  // the statement committed an outbox row: wake the dispatcher
         return;
     }
@@ -171,33 +209,29 @@ void MessageCommitter::commitPostgres(const std::vector<GroupCommit::Item*>& bat
     }
     group += "]";
     conversations += "}";
-    bool with_commit = false;
-    for (GroupCommit::Item* item : batch) with_commit = with_commit || static_cast<Pending&>(*item).with_commit;
-    auto store = [&](soci::session& sql) {
-        queryEach(sql, kPostgresCommitGroup, [&](const soci::row& r) {
-            auto it = by_id.find(rowText(r, 0));
-            if (it != by_id.end()) it->second->message->seq = rowInt(r, 1);
-        }, group, conversations);
-        for (GroupCommit::Item* item : batch) {
-            auto& p = static_cast<Pending&>(*item);
-            if (p.with_commit && p.message->seq) (*p.with_commit)(sql, *p.message);
-        }
-    };
+    std::vector<PipelinedStatement> statements;
+    statements.push_back({kPostgresCommitGroup, {group, conversations}});
+    appendWithCommit(statements, batch);
+    std::vector<TextRows> rows;
     try {
-        if (with_commit) db_.write(store);
-        else db_.autocommit(store);
+        rows = run(statements);
     } catch (const std::exception&) {
-        // One message was refused (a duplicate client id, text PostgreSQL cannot store, a failing with_commit) and
-        // nothing of the group was stored: each one alone, so that only the refused one fails.
+        // One message was refused (a duplicate client id, text PostgreSQL cannot store, an unknown conversation
+        // with statements to commit, a failing with_commit) and nothing of the group was stored: each one alone,
+        // so that only the refused one fails.
         for (GroupCommit::Item* item : batch) {
             try {
-                commitOne(static_cast<Pending&>(*item));
+                commitOne(item);
             } catch (...) {
                 item->error = std::current_exception();
             }
         }
         db_.outboxCommitted();
         return;
+    }
+    for (const auto& row : rows[0]) {
+        auto it = row[0] ? by_id.find(*row[0]) : by_id.end();
+        if (it != by_id.end() && row[1]) it->second->message->seq = std::stoll(*row[1]);
     }
     for (GroupCommit::Item* item : batch) {
         auto& p = static_cast<Pending&>(*item);

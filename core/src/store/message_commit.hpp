@@ -3,6 +3,7 @@
 
 #include "store/conversation_repository.hpp"
 #include "store/group_commit.hpp"
+#include "store/pipeline.hpp"
 
 #include <functional>
 #include <string>
@@ -24,11 +25,18 @@ public:
     // Throws soci::soci_error when a constraint refuses it (a client message id already stored in the
     // conversation) and std::runtime_error for an unknown conversation; either way nothing of it is stored, and
     // the other messages of its group are not affected.
-    // `with_commit` (may be empty) runs in the same transaction after the message and its event are written,
-    // with the stored message (seq set): its statements commit with the message or not at all. A group holding
-    // one runs as one transaction (BEGIN, the group's statement, each member's with_commit, COMMIT) instead of
-    // one autocommit statement.
-    using WithCommit = std::function<void(soci::session&, const Message&)>;
+    // `with_commit` (may be empty): statements that commit with the message or not at all. On SQLite they run in
+    // the group's transaction after the message and its event are written. On PostgreSQL they go in the same
+    // pipeline as the group's statement (store/pipeline.hpp): one round trip and one implicit transaction, after
+    // a guard that fails the pipeline if a message carrying statements was not stored (an unknown conversation).
+    struct WithCommit {
+        // SQLite: runs the statements on `sql` for the stored message (seq set).
+        std::function<void(soci::session&, const Message&)> run;
+        // PostgreSQL: the statements for the message about to be stored (its id, conversation, tenant and
+        // created_at are known; its seq is not), parameters as text.
+        std::function<std::vector<PipelinedStatement>(const Message&)> pipelined;
+        explicit operator bool() const { return static_cast<bool>(run); }
+    };
     void commit(Message& m, const std::string& event_name, const JsonObject& event, const WithCommit& with_commit = {});
 
     // Group limits: batches running at once (PostgreSQL: each on its own connection; SQLite has one writer) and
@@ -41,6 +49,8 @@ public:
 private:
     struct Pending;
     void commitPostgres(const std::vector<GroupCommit::Item*>& batch);
+    static std::size_t appendWithCommit(std::vector<PipelinedStatement>& statements,
+                                        const std::vector<GroupCommit::Item*>& members);
     void commitSqlite(const std::vector<GroupCommit::Item*>& batch);
 
     Database& db_;

@@ -16,6 +16,11 @@ struct PreparedStatements::Entry {
 };
 
 PreparedStatements::PreparedStatements(soci::session& sql) : sql_(sql) {}
+
+const std::string* PreparedStatements::pipelinedName(const std::string& text) const {
+    auto it = pipelined_.find(text);
+    return it == pipelined_.end() ? nullptr : &it->second;
+}
 PreparedStatements::~PreparedStatements() = default;
 
 PreparedStatements::Entry& PreparedStatements::prepare(const std::string& query, std::size_t params, bool rows,

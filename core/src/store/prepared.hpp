@@ -35,7 +35,16 @@ public:
     // The next row of the last run, or nullptr after the last.
     const soci::row* next();
 
+    // Statements pipelines (store/pipeline.hpp) prepared on this connection: the server's name for `text`, or
+    // nullptr. A new one gets a name never used before on the connection (a prepare whose answer was lost cannot
+    // collide with it); past kMaxPipelined, texts run unprepared.
+    const std::string* pipelinedName(const std::string& text) const;
+    bool canPipelineMore() const { return pipelined_.size() < kMaxPipelined; }
+    std::string newPipelinedName() { return "parley_pl_" + std::to_string(++pipelined_names_); }
+    void notePipelined(const std::string& text, std::string name) { pipelined_[text] = std::move(name); }
+
     static constexpr std::size_t kMaxStatements = 256;
+    static constexpr std::size_t kMaxPipelined = 64;
     static constexpr std::size_t kMaxSeenOnce = 4096;  // texts remembered as seen once, forgotten all at once past it
 
     // Statements prepared on this connection so far, and statements run once without preparing (for tests).
@@ -51,6 +60,8 @@ private:
     Entry* last_ = nullptr;
     unsigned long long uses_ = 0;
     std::size_t prepared_count_ = 0, once_count_ = 0;
+    std::map<std::string, std::string> pipelined_;  // text -> name
+    unsigned long long pipelined_names_ = 0;
 
     Entry& prepare(const std::string& query, std::size_t params, bool rows, bool keep);
 };
