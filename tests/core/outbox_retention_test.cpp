@@ -11,12 +11,14 @@ namespace {
 
 // The outbox dispatcher tests' database, with events dispatched at a chosen time.
 struct Outbox : testing::Outbox {
-    // An event with the given delivered_at (0: not dispatched yet); returns its id.
-    std::string event(long long delivered_at) {
+    // An event written at `created_at` and dispatched (off the fan-out's queue), or, for 0, written now and not
+    // dispatched yet; returns its id.
+    std::string event(long long created_at) {
         std::string id = commit("message.created", "");
-        if (delivered_at)
+        if (created_at)
             db->write([&](soci::session& sql) {
-                sql << "UPDATE outbox_events SET delivered_at = :d WHERE id = :id", soci::use(delivered_at), soci::use(id);
+                sql << "UPDATE outbox_events SET created_at = :c WHERE id = :id", soci::use(created_at), soci::use(id);
+                sql << "DELETE FROM outbox_pending WHERE event_id = :id", soci::use(id);
             });
         return id;
     }
@@ -42,8 +44,13 @@ BOOST_AUTO_TEST_CASE(only_old_dispatched_events_that_nobody_still_delivers_are_d
                "VALUES ('p:s', :e, 'k', 3, 0, 0)",
             soci::use(old_pending);
     });
+    std::string old_queued = o.event(0);  // old, and still waiting for the fan-out
+    o.db->write([&](soci::session& sql) {
+        sql << "UPDATE outbox_events SET created_at = :c WHERE id = :id", soci::use(now - 10 * day), soci::use(old_queued);
+    });
     BOOST_TEST(pruneOutboxAll(*o.db, cutoff) == 1);
     BOOST_TEST(o.count(old_done) == 0);
+    BOOST_TEST(o.count(old_queued) == 1);
     BOOST_TEST(o.count(recent) == 1);
     BOOST_TEST(o.count(undispatched) == 1);
     BOOST_TEST(o.count(old_pending) == 1);  // a subscription still retries it: kept with its delivery row

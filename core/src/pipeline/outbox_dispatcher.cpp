@@ -1,6 +1,6 @@
 // Two steps per pass, in one transaction (one commit, one fsync on SQLite, for both):
-//  1. fan-out: undispatched outbox rows (delivered_at IS NULL) get delivered_at and are matched against every
-//     subscription (names and payload conditions). One node at a time (an advisory lock on PostgreSQL, the
+//  1. fan-out: undispatched events are taken off their queue (outbox_pending, written with each event) and
+//     matched against every subscription (names and payload conditions). One node at a time (an advisory lock on PostgreSQL, the
 //     write lock on SQLite), so the fan-out order is the order events became visible, i.e. commit order.
 //     A subscription this node serves gets its fresh events right there (the direct road, no rows), unless
 //     their conversation has rows queued for it; the rest become event_deliveries rows (multi-row inserts),
@@ -135,20 +135,22 @@ int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms, const std::ve
         e.created_at = rowInt(r, 4);
         events.push_back(std::move(e));
     };
+    // The oldest undispatched events, from the queue (outbox_pending, migration 0016), in seq order.
+    long long last_seq = 0;
     if (pg) {
-        // Taken and stamped in one statement (the fan-out lock keeps other nodes out until we commit), then put
-        // back in seq order (RETURNING does not keep it).
+        // Taken off the queue in one statement (the fan-out lock keeps other nodes out until we commit), then
+        // put in seq order (RETURNING does not keep it).
         std::vector<std::pair<long long, std::size_t>> order;
         queryEach(sql,
-                  // = ANY(ARRAY(...)): primary-key lookups (an IN subquery was planned as a scan of the table)
-                  "UPDATE outbox_events SET delivered_at = :t WHERE id = ANY(ARRAY(SELECT id FROM outbox_events "
-                  "WHERE delivered_at IS NULL ORDER BY seq LIMIT " + std::to_string(options_.batch_size) +
-                      ")) RETURNING id, name, payload, tenant_id, created_at, seq",
+                  // = ANY(ARRAY(...)): primary-key lookups (an IN subquery can be planned as a scan)
+                  "WITH p AS (DELETE FROM outbox_pending WHERE seq = ANY(ARRAY(SELECT seq FROM outbox_pending "
+                  "ORDER BY seq LIMIT " + std::to_string(options_.batch_size) + ")) RETURNING seq, event_id) "
+                  "SELECT e.id, e.name, e.payload, e.tenant_id, e.created_at, p.seq FROM p JOIN outbox_events e "
+                  "ON e.id = p.event_id",
                   [&](const soci::row& r) {
                       order.emplace_back(rowInt(r, 5), events.size());
                       take(r);
-                  },
-                  now_ms);
+                  });
         std::sort(order.begin(), order.end());
         std::vector<DueDelivery> sorted;
         sorted.reserve(events.size());
@@ -156,9 +158,12 @@ int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms, const std::ve
         events = std::move(sorted);
     } else {
         queryEach(sql,
-                  "SELECT id, name, payload, tenant_id, created_at FROM outbox_events WHERE delivered_at IS NULL "
-                  "ORDER BY rowid LIMIT " + std::to_string(options_.batch_size),
-                  take);
+                  "SELECT e.id, e.name, e.payload, e.tenant_id, e.created_at, p.seq FROM outbox_pending p "
+                  "JOIN outbox_events e ON e.id = p.event_id ORDER BY p.seq LIMIT " + std::to_string(options_.batch_size),
+                  [&](const soci::row& r) {
+                      last_seq = rowInt(r, 5);
+                      take(r);
+                  });
     }
 
     // Each (event, matching subscription), in event order.
@@ -240,14 +245,9 @@ int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms, const std::ve
             soci::use(name), soci::use(e.event_id), soci::use(e.key), soci::use(now_ms), soci::use(now_ms);
     }
     flush();
-    if (pg) return static_cast<int>(events.size());  // stamped as they were taken
-    // One statement stamps the batch (ids are our UUIDs; anything else is stamped on its own, bound).
-    std::string in;
-    for (const auto& e : events) {
-        if (isUuid(e.event_id)) in += (in.empty() ? "'" : ",'") + e.event_id + "'";
-        else sql << "UPDATE outbox_events SET delivered_at = :t WHERE id = :id", soci::use(now_ms), soci::use(e.event_id);
-    }
-    if (!in.empty()) sql << "UPDATE outbox_events SET delivered_at = :t WHERE id IN (" + in + ")", soci::use(now_ms);
+    // SQLite: off the queue, everything up to the last taken (one writer: nothing was queued meanwhile; a queue
+    // entry whose event is gone goes with them).
+    if (!pg && !events.empty()) sql << "DELETE FROM outbox_pending WHERE seq <= :s", soci::use(last_seq);
     return static_cast<int>(events.size());
 }
 
@@ -479,7 +479,7 @@ int OutboxDispatcher::runOnce(long long now_ms, bool known_work) {
         for (const auto& s : subscribers) due.push_back(&s);
     else db_.read([&](soci::session& sql) {
         long long n = 0;
-        sql << "SELECT COUNT(*) FROM (SELECT 1 FROM outbox_events WHERE delivered_at IS NULL LIMIT 1) AS w", soci::into(n);
+        sql << "SELECT COUNT(*) FROM (SELECT 1 FROM outbox_pending LIMIT 1) AS w", soci::into(n);
         undispatched = n > 0;
         for (const auto& s : subscribers) {
             sql << "SELECT COUNT(*) FROM (SELECT 1 FROM event_deliveries WHERE subscription = :s AND next_attempt_at <= :t "
@@ -618,7 +618,7 @@ void OutboxDispatcher::stop() {
 long long OutboxDispatcher::pending() {
     return db_.read([&](soci::session& sql) {
         long long undispatched = 0, undelivered = 0;
-        sql << "SELECT COUNT(*) FROM outbox_events WHERE delivered_at IS NULL", soci::into(undispatched);
+        sql << "SELECT COUNT(*) FROM outbox_pending", soci::into(undispatched);
         sql << "SELECT COUNT(*) FROM event_deliveries", soci::into(undelivered);
         return undispatched + undelivered;
     });

@@ -1,4 +1,5 @@
-// Outbox retention: the hourly clean-up of dispatched events (outbox.retention_days).
+// Outbox retention: the hourly clean-up of dispatched events (outbox.retention_days): old events no longer
+// queued for the fan-out (outbox_pending) and with no delivery row left.
 #include "pipeline/outbox_retention.hpp"
 
 #include "store/database.hpp"
@@ -12,7 +13,7 @@ int pruneOutbox(Database& db, long long cutoff_ms, int limit) {
     db.write([&](soci::session& sql) {
         soci::statement st =
             (sql.prepare << "DELETE FROM outbox_events WHERE id IN (SELECT o.id FROM outbox_events o "
-                            "WHERE o.delivered_at IS NOT NULL AND o.delivered_at < :c AND NOT EXISTS "
+                            "WHERE o.created_at < :c AND o.id NOT IN (SELECT event_id FROM outbox_pending) AND NOT EXISTS "
                             "(SELECT 1 FROM event_deliveries d WHERE d.event_id = o.id) LIMIT " +
                                 std::to_string(limit) + ")",
              soci::use(cutoff_ms));

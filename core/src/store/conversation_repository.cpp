@@ -246,8 +246,17 @@ void appendOutboxEvent(soci::session& sql, const std::string& tenant_id, const s
                        const JsonObject& payload) {
     std::string id = newUuid(), text = toJson(payload);
     long long now = nowMs();
-    sql << "INSERT INTO outbox_events (id, tenant_id, name, payload, created_at) VALUES (:id, :t, :n, :p, :c)",
-        soci::use(id), soci::use(tenant_id), soci::use(name), soci::use(text), soci::use(now);
+    // The event and its place in the queue of undispatched events (migration 0016), in one statement on PostgreSQL.
+    if (sql.get_backend_name() == "postgresql") {
+        sql << "WITH o AS (INSERT INTO outbox_events (id, tenant_id, name, payload, created_at) VALUES (CAST(:id AS UUID), "
+               "CAST(:t AS UUID), :n, CAST(:p AS JSONB), :c) RETURNING seq, id) "
+               "INSERT INTO outbox_pending (seq, event_id) SELECT seq, id FROM o",
+            soci::use(id), soci::use(tenant_id), soci::use(name), soci::use(text), soci::use(now);
+    } else {
+        sql << "INSERT INTO outbox_events (id, tenant_id, name, payload, created_at) VALUES (:id, :t, :n, :p, :c)",
+            soci::use(id), soci::use(tenant_id), soci::use(name), soci::use(text), soci::use(now);
+        sql << "INSERT INTO outbox_pending (seq, event_id) VALUES (last_insert_rowid(), :id)", soci::use(id);
+    }
     Database::noteOutboxWrite();  // the dispatcher is woken when this transaction commits
 }
 

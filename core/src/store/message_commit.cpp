@@ -10,7 +10,10 @@
 namespace parley::core {
 namespace {
 
-// One message: the seq is taken, the message stored and the event written in one statement. The event's payload
+// One message: the seq is taken, the message stored and the event written (and queued for the fan-out, in
+// outbox_pending) in one statement. When the conversation does not exist the statement fails (the CAST of a text
+// that is no number, evaluated only then), so that statements pipelined after it (with_commit) never commit
+// without their message; the caller tells this case from others by looking the conversation up. The event's payload
 // is built before the seq is known and gets it from the INSERT (jsonb_set), so the outbox and the message always
 // agree.
 constexpr const char* kPostgresCommitOne =
@@ -22,13 +25,14 @@ constexpr const char* kPostgresCommitOne =
     "RETURNING seq), "
     "o AS (INSERT INTO outbox_events (id, tenant_id, name, payload, created_at) SELECT CAST(:eid AS UUID), "
     "CAST(:t2 AS UUID), :n, jsonb_set(CAST(:ep AS JSONB), '{message,seq}', to_jsonb(m.seq)), CAST(:ec AS BIGINT) "
-    "FROM m) "
-    "SELECT seq FROM m";
+    "FROM m RETURNING seq, id), "
+    "p AS (INSERT INTO outbox_pending (seq, event_id) SELECT seq, id FROM o) "
+    "SELECT seq FROM m UNION ALL SELECT CAST('unstored ' || COUNT(*) AS BIGINT) FROM m HAVING COUNT(*) = 0";
 
 // A group: the messages arrive as one JSON array (field i is the arrival order). Each conversation's last_seq
 // moves by its count of messages in the group, and its messages take the seqs below the new value in arrival
 // order; the outbox events are written in arrival order too. Returns the id and seq of every message stored; a
-// message of an unknown conversation has no row. The conversations also come as an array (:cs), so the UPDATE
+// message of an unknown conversation fails the whole statement (as for one message). The conversations also come as an array (:cs), so the UPDATE
 // finds them by primary key: the planner cannot see how many rows the JSON holds and would otherwise scan.
 constexpr const char* kPostgresCommitGroup =
     "WITH g AS (SELECT * FROM jsonb_to_recordset(CAST(:g AS JSONB)) AS x(i INTEGER, id UUID, t UUID, c UUID, "
@@ -42,14 +46,11 @@ constexpr const char* kPostgresCommitGroup =
     "client_message_id, origin, flagged, created_at) SELECT id, t, c, seq, st, ty, tx, p, cm, o, f, ca FROM q "
     "RETURNING id, seq), "
     "o AS (INSERT INTO outbox_events (id, tenant_id, name, payload, created_at) SELECT eid, t, n, "
-    "jsonb_set(ep, '{message,seq}', to_jsonb(seq)), ec FROM q ORDER BY i) "
-    "SELECT CAST(id AS TEXT), seq FROM m";
-
-// Fails unless every message of :ids was stored (by the pipeline's statement before it): a message's with_commit
-// statements never commit without it. The CAST fails at run time only (its text is not a constant).
-constexpr const char* kPostgresStoredGuard =
-    "SELECT CASE WHEN COUNT(*) = CAST(:n AS BIGINT) THEN 0 ELSE CAST('unstored ' || COUNT(*) AS INTEGER) END "
-    "FROM messages WHERE id = ANY(CAST(:ids AS UUID[]))";
+    "jsonb_set(ep, '{message,seq}', to_jsonb(seq)), ec FROM q ORDER BY i RETURNING seq, id), "
+    "op AS (INSERT INTO outbox_pending (seq, event_id) SELECT seq, id FROM o), "
+    "n AS (SELECT (SELECT COUNT(*) FROM m) AS stored, (SELECT COUNT(*) FROM g) AS sent) "
+    "SELECT CAST(id AS TEXT), seq FROM m UNION ALL "
+    "SELECT NULL, CAST('unstored ' || stored AS BIGINT) FROM n WHERE stored <> sent";
 
 JsonObject withMessage(const JsonObject& event, const Message& m) {
     JsonObject out = jsonObject();
@@ -116,29 +117,15 @@ void MessageCommitter::commitSqlite(const std::vector<GroupCommit::Item*>& batch
     });
 }
 
-// On PostgreSQL, after the statement that stores the messages: a guard that fails the pipeline unless every
-// message carrying with_commit statements was stored, then those statements. Returns the guard's index, or
-// npos when no member carries any.
-std::size_t MessageCommitter::appendWithCommit(std::vector<PipelinedStatement>& statements,
-                                               const std::vector<GroupCommit::Item*>& members) {
-    std::string ids = "{";
-    std::size_t count = 0;
-    for (GroupCommit::Item* item : members) {
-        auto& p = static_cast<Pending&>(*item);
-        if (!p.with_commit) continue;
-        if (count++) ids += ',';
-        ids += p.message->id;  // a UUID made here: nothing to quote
-    }
-    if (count == 0) return std::string::npos;
-    ids += '}';
-    std::size_t guard = statements.size();
-    statements.push_back({kPostgresStoredGuard, {std::to_string(count), ids}});
+// On PostgreSQL, after the statement that stores the messages (which fails unless every one was stored): the
+// with_commit statements of the members that carry some.
+void MessageCommitter::appendWithCommit(std::vector<PipelinedStatement>& statements,
+                                        const std::vector<GroupCommit::Item*>& members) {
     for (GroupCommit::Item* item : members) {
         auto& p = static_cast<Pending&>(*item);
         if (!p.with_commit) continue;
         for (auto& s : p.with_commit->pipelined(*p.message)) statements.push_back(std::move(s));
     }
-    return guard;
 }
 
 void MessageCommitter::commitPostgres(const std::vector<GroupCommit::Item*>& batch) {
@@ -157,12 +144,12 @@ void MessageCommitter::commitPostgres(const std::vector<GroupCommit::Item*>& bat
               m.client_message_id.empty() ? SqlParam() : SqlParam(m.client_message_id), m.origin,
               std::string(m.flagged ? "1" : "0"), std::to_string(m.created_at), newUuid(), m.tenant_id,
               *p.event_name, toJson(withMessage(p.event, m)), std::to_string(nowMs())}});
-        std::size_t guard = appendWithCommit(statements, {item});
+        appendWithCommit(statements, {item});
         std::vector<TextRows> rows;
         try {
             rows = run(statements);
         } catch (const PipelineError& e) {
-            if (e.statement() == guard) throw unknownConversation(m);
+            if (e.statement() == 0 && !conversationExists(m.conversation_id)) throw unknownConversation(m);
             throw;
         }
         if (rows[0].empty() || !rows[0][0][0]) throw unknownConversation(m);
@@ -216,8 +203,8 @@ void MessageCommitter::commitPostgres(const std::vector<GroupCommit::Item*>& bat
     try {
         rows = run(statements);
     } catch (const std::exception&) {
-        // One message was refused (a duplicate client id, text PostgreSQL cannot store, an unknown conversation
-        // with statements to commit, a failing with_commit) and nothing of the group was stored: each one alone,
+        // One message was refused (a duplicate client id, text PostgreSQL cannot store, an unknown conversation,
+        // a failing with_commit) and nothing of the group was stored: each one alone,
         // so that only the refused one fails.
         for (GroupCommit::Item* item : batch) {
             try {
@@ -233,11 +220,17 @@ void MessageCommitter::commitPostgres(const std::vector<GroupCommit::Item*>& bat
         auto it = row[0] ? by_id.find(*row[0]) : by_id.end();
         if (it != by_id.end() && row[1]) it->second->message->seq = std::stoll(*row[1]);
     }
-    for (GroupCommit::Item* item : batch) {
-        auto& p = static_cast<Pending&>(*item);
-        if (p.message->seq == 0) p.error = std::make_exception_ptr(unknownConversation(*p.message));
-    }
+    for (GroupCommit::Item* item : batch)  // cannot happen (the statement fails then), checked all the same
+        if (static_cast<Pending&>(*item).message->seq == 0)
+            item->error = std::make_exception_ptr(unknownConversation(*static_cast<Pending&>(*item).message));
     db_.outboxCommitted();
+}
+
+bool MessageCommitter::conversationExists(const std::string& id) {
+    return db_.read([&](soci::session& sql) {
+        return queryOne(sql, "SELECT 1 FROM conversations WHERE id = CAST(:id AS UUID)",
+                        [](const soci::row& r) { return rowInt(r, 0); }, id).has_value();
+    });
 }
 
 }  // namespace parley::core

@@ -27,8 +27,9 @@ public:
     // the other messages of its group are not affected.
     // `with_commit` (may be empty): statements that commit with the message or not at all. On SQLite they run in
     // the group's transaction after the message and its event are written. On PostgreSQL they go in the same
-    // pipeline as the group's statement (store/pipeline.hpp): one round trip and one implicit transaction, after
-    // a guard that fails the pipeline if a message carrying statements was not stored (an unknown conversation).
+    // pipeline as the group's statement (store/pipeline.hpp): one round trip and one implicit transaction; that
+    // statement fails unless every message of the group was stored (an unknown conversation), so they never
+    // commit without their message.
     struct WithCommit {
         // SQLite: runs the statements on `sql` for the stored message (seq set).
         std::function<void(soci::session&, const Message&)> run;
@@ -49,8 +50,9 @@ public:
 private:
     struct Pending;
     void commitPostgres(const std::vector<GroupCommit::Item*>& batch);
-    static std::size_t appendWithCommit(std::vector<PipelinedStatement>& statements,
-                                        const std::vector<GroupCommit::Item*>& members);
+    static void appendWithCommit(std::vector<PipelinedStatement>& statements,
+                                 const std::vector<GroupCommit::Item*>& members);
+    bool conversationExists(const std::string& id);
     void commitSqlite(const std::vector<GroupCommit::Item*>& batch);
 
     Database& db_;
