@@ -145,8 +145,12 @@ int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms, const std::ve
                   // = ANY(ARRAY(...)): primary-key lookups (an IN subquery can be planned as a scan)
                   "WITH p AS (DELETE FROM outbox_pending WHERE seq = ANY(ARRAY(SELECT seq FROM outbox_pending "
                   "ORDER BY seq LIMIT " + std::to_string(options_.batch_size) + ")) RETURNING seq, event_id) "
-                  "SELECT e.id, e.name, e.payload, e.tenant_id, e.created_at, p.seq FROM p JOIN outbox_events e "
-                  "ON e.id = p.event_id",
+                  // Each event by its primary key (a LATERAL subquery with LIMIT is not flattened into a join):
+                  // a plain join, planned while outbox_events was small and kept in the plan cache, hashed
+                  // the whole table at every pass.
+                  "SELECT e.id, e.name, e.payload, e.tenant_id, e.created_at, p.seq FROM p CROSS JOIN LATERAL "
+                  "(SELECT id, name, payload, tenant_id, created_at FROM outbox_events WHERE id = p.event_id "
+                  "LIMIT 1) AS e",
                   [&](const soci::row& r) {
                       order.emplace_back(rowInt(r, 5), events.size());
                       take(r);
