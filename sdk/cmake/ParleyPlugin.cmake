@@ -32,9 +32,18 @@ function(parley_add_plugin id)
     # Migrations live beside the manifest: <plugin folder>/migrations/NNNN_verb_noun.sql.
     get_filename_component(plugin_dir ${ARG_MANIFEST} DIRECTORY)
     file(GLOB migrations CONFIGURE_DEPENDS ${plugin_dir}/migrations/*.sql)
+    set(copied "")
     foreach(migration ${migrations})
         get_filename_component(name ${migration} NAME)
         configure_file(${migration} ${out}/migrations/${name} COPYONLY)
+        list(APPEND copied ${out}/migrations/${name})
+    endforeach()
+    # A migration gone from the source (another branch checked out) must not stay in the build's copy.
+    file(GLOB stale ${out}/migrations/*.sql)
+    foreach(file ${stale})
+        if(NOT file IN_LIST copied)
+            file(REMOVE ${file})
+        endif()
     endforeach()
 
     if(ARG_TESTS)
