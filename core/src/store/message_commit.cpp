@@ -32,8 +32,9 @@ constexpr const char* kPostgresCommitOne =
 // A group: the messages arrive as one JSON array (field i is the arrival order). Each conversation's last_seq
 // moves by its count of messages in the group, and its messages take the seqs below the new value in arrival
 // order; the outbox events are written in arrival order too. Returns the id and seq of every message stored; a
-// message of an unknown conversation fails the whole statement (as for one message). The conversations also come as an array (:cs), so the UPDATE
-// finds them by primary key: the planner cannot see how many rows the JSON holds and would otherwise scan.
+// message of an unknown conversation fails the whole statement (as for one message). The conversations also come
+// as an array (:cs), so the UPDATE finds them by primary key: the planner cannot see how many rows the JSON holds
+// and would otherwise scan.
 constexpr const char* kPostgresCommitGroup =
     "WITH g AS (SELECT * FROM jsonb_to_recordset(CAST(:g AS JSONB)) AS x(i INTEGER, id UUID, t UUID, c UUID, "
     "st TEXT, ty TEXT, tx TEXT, p JSONB, cm TEXT, o TEXT, f INTEGER, ca BIGINT, eid UUID, n TEXT, ep JSONB, "
@@ -204,8 +205,8 @@ void MessageCommitter::commitPostgres(const std::vector<GroupCommit::Item*>& bat
         rows = run(statements);
     } catch (const std::exception&) {
         // One message was refused (a duplicate client id, text PostgreSQL cannot store, an unknown conversation,
-        // a failing with_commit) and nothing of the group was stored: each one alone,
-        // so that only the refused one fails.
+        // a failing with_commit) and nothing of the group was stored: each one alone, so that only the refused
+        // one fails.
         for (GroupCommit::Item* item : batch) {
             try {
                 commitOne(item);

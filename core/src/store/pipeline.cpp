@@ -85,7 +85,9 @@ std::vector<TextRows> runPipelined(soci::session& sql, const std::vector<Pipelin
     if (PQenterPipelineMode(conn) != 1)
         throw soci::soci_error(std::string("pipeline: cannot enter pipeline mode: ") + PQerrorMessage(conn));
 
-    // Out: every statement, each one new on this connection prepared first (when there is room for it).
+    // Out: every statement, each one new on this connection prepared first (when there is room for it). The
+    // connection blocks while sending: that cannot deadlock as long as the answers are small (command tags and a
+    // few rows), since the server then never waits for us to read while we wait for it to read.
     std::vector<Sent> sent;
     bool sent_all = true;
     for (std::size_t i = 0; i < statements.size() && sent_all; ++i) {
