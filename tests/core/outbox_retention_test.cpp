@@ -46,7 +46,8 @@ BOOST_AUTO_TEST_CASE(only_old_dispatched_events_that_nobody_still_delivers_are_d
     });
     std::string old_queued = o.event(0);  // old, and still waiting for the fan-out
     o.db->write([&](soci::session& sql) {
-        sql << "UPDATE outbox_events SET created_at = :c WHERE id = :id", soci::use(now - 10 * day), soci::use(old_queued);
+        sql << "UPDATE outbox_events SET created_at = :c WHERE id = :id", soci::use(now - 10 * day),
+            soci::use(old_queued);
     });
     BOOST_TEST(pruneOutboxAll(*o.db, cutoff) == 1);
     BOOST_TEST(o.count(old_done) == 0);

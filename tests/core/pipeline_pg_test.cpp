@@ -97,11 +97,14 @@ BOOST_AUTO_TEST_CASE(one_failing_statement_commits_none_and_is_named) {
 
 BOOST_AUTO_TEST_CASE(a_statement_is_prepared_once_per_connection_and_reused) {
     PipelineSession s;
-    auto ours = [&] { return count(s.sql, "SELECT COUNT(*) FROM pg_prepared_statements WHERE name LIKE 'parley_pl_%'"); };
+    auto ours = [&] {
+        return count(s.sql, "SELECT COUNT(*) FROM pg_prepared_statements WHERE name LIKE 'parley_pl_%'");
+    };
     runPipelined(s.sql, {{kInsert, {std::string("1"), std::string("a")}}});
     BOOST_TEST(ours() == 1);
     BOOST_TEST(s.prepared.pipelinedName(kInsert) != nullptr);
-    runPipelined(s.sql, {{kInsert, {std::string("2"), std::string("b")}}, {kInsert, {std::string("3"), std::string("c")}}});
+    runPipelined(s.sql, {{kInsert, {std::string("2"), std::string("b")}},
+                         {kInsert, {std::string("3"), std::string("c")}}});
     BOOST_TEST(ours() == 1);  // the same text runs under its name
     runPipelined(s.sql, {{"SELECT CAST(:x AS INTEGER) + 1", {std::string("1")}}});
     BOOST_TEST(ours() == 2);

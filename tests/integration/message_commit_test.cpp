@@ -260,7 +260,9 @@ BOOST_AUTO_TEST_CASE(a_message_for_an_unknown_conversation_is_refused_and_stores
 // statements are pipelined behind the group's statement, which fails unless all its messages were stored).
 BOOST_AUTO_TEST_CASE(with_commit_statements_commit_with_their_message_or_not_at_all) {
     Store s;
-    s.db->write([](soci::session& sql) { sql << "CREATE TABLE commit_notes (message_id TEXT PRIMARY KEY, seen_at BIGINT)"; });
+    s.db->write([](soci::session& sql) {
+        sql << "CREATE TABLE commit_notes (message_id TEXT PRIMARY KEY, seen_at BIGINT)";
+    });
     MessageCommitter::WithCommit note;
     const std::string insert = "INSERT INTO commit_notes (message_id, seen_at) VALUES (:m, :at)";
     note.run = [&](soci::session& sql, const Message& m) { sql << insert, soci::use(m.id), soci::use(m.created_at); };
@@ -281,7 +283,8 @@ BOOST_AUTO_TEST_CASE(with_commit_statements_commit_with_their_message_or_not_at_
     BOOST_TEST(outcome[1] == "ok");
     BOOST_TEST(outcome[2].find("does not exist") != std::string::npos, outcome[2]);
     BOOST_TEST(outcome[3] == "ok");
-    std::vector<Message> more = {s.message(held, "blocked again"), s.message(b, "again", "client-1"), s.message(b, "b2")};
+    std::vector<Message> more = {s.message(held, "blocked again"), s.message(b, "again", "client-1"),
+                                 s.message(b, "b2")};
     Holder again(*s.db, held);
     outcome = commitQueued(committer, again, more, s.event(), {nullptr, &note, &note});
     BOOST_TEST(outcome == (std::vector<std::string>{"ok", "refused", "ok"}));

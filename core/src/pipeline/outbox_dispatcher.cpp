@@ -1,7 +1,8 @@
 // Two steps per pass, in one transaction (one commit, one fsync on SQLite, for both):
 //  1. fan-out: undispatched events are taken off their queue (outbox_pending, written with each event) and
-//     matched against every subscription (names and payload conditions). One node at a time (an advisory lock on PostgreSQL, the
-//     write lock on SQLite), so the fan-out order is the order events became visible, i.e. commit order.
+//     matched against every subscription (names and payload conditions). One node at a time (an advisory lock
+//     on PostgreSQL, the write lock on SQLite), so the fan-out order is the order events became visible, i.e.
+//     commit order.
 //     A subscription this node serves gets its fresh events right there (the direct road, no rows), unless
 //     their conversation has rows queued for it; the rest become event_deliveries rows (multi-row inserts),
 //     whose ids keep that order, as does a direct event that fails (and its conversation's later ones).
@@ -163,7 +164,8 @@ int OutboxDispatcher::fanOut(soci::session& sql, long long now_ms, const std::ve
     } else {
         queryEach(sql,
                   "SELECT e.id, e.name, e.payload, e.tenant_id, e.created_at, p.seq FROM outbox_pending p "
-                  "JOIN outbox_events e ON e.id = p.event_id ORDER BY p.seq LIMIT " + std::to_string(options_.batch_size),
+                  "JOIN outbox_events e ON e.id = p.event_id ORDER BY p.seq LIMIT " +
+                      std::to_string(options_.batch_size),
                   [&](const soci::row& r) {
                       last_seq = rowInt(r, 5);
                       take(r);

@@ -13,7 +13,8 @@ int pruneOutbox(Database& db, long long cutoff_ms, int limit) {
     db.write([&](soci::session& sql) {
         soci::statement st =
             (sql.prepare << "DELETE FROM outbox_events WHERE id IN (SELECT o.id FROM outbox_events o "
-                            "WHERE o.created_at < :c AND o.id NOT IN (SELECT event_id FROM outbox_pending) AND NOT EXISTS "
+                            "WHERE o.created_at < :c AND o.id NOT IN (SELECT event_id FROM outbox_pending) "
+                            "AND NOT EXISTS "
                             "(SELECT 1 FROM event_deliveries d WHERE d.event_id = o.id) LIMIT " +
                                 std::to_string(limit) + ")",
              soci::use(cutoff_ms));

@@ -248,8 +248,8 @@ void appendOutboxEvent(soci::session& sql, const std::string& tenant_id, const s
     long long now = nowMs();
     // The event and its place in the queue of undispatched events (migration 0016), in one statement on PostgreSQL.
     if (sql.get_backend_name() == "postgresql") {
-        sql << "WITH o AS (INSERT INTO outbox_events (id, tenant_id, name, payload, created_at) VALUES (CAST(:id AS UUID), "
-               "CAST(:t AS UUID), :n, CAST(:p AS JSONB), :c) RETURNING seq, id) "
+        sql << "WITH o AS (INSERT INTO outbox_events (id, tenant_id, name, payload, created_at) "
+               "VALUES (CAST(:id AS UUID), CAST(:t AS UUID), :n, CAST(:p AS JSONB), :c) RETURNING seq, id) "
                "INSERT INTO outbox_pending (seq, event_id) SELECT seq, id FROM o",
             soci::use(id), soci::use(tenant_id), soci::use(name), soci::use(text), soci::use(now);
     } else {
