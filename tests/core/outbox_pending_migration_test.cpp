@@ -57,7 +57,8 @@ std::vector<std::string> oldEvents(Database& db) {
 void checkUpgrade(Database& db, const std::vector<std::string>& ids) {
     std::vector<std::string> queued;
     db.read([&](soci::session& sql) {
-        soci::rowset<std::string> rows = (sql.prepare << "SELECT CAST(event_id AS TEXT) FROM outbox_pending ORDER BY seq");
+        soci::rowset<std::string> rows =
+            (sql.prepare << "SELECT CAST(event_id AS TEXT) FROM outbox_pending ORDER BY seq");
         for (const auto& id : rows) queued.push_back(id);
     });
     BOOST_TEST(queued == (std::vector<std::string>{ids[1], ids[2]}));
@@ -104,7 +105,9 @@ BOOST_AUTO_TEST_CASE(sqlite_queues_the_undispatched_events_in_order) {
 }
 
 BOOST_AUTO_TEST_CASE(postgresql_queues_the_undispatched_events_in_order,
-                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) { return pgUrl() != nullptr; })) {
+                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) {
+                         return pgUrl() != nullptr;
+                     })) {
     std::string admin = pgUrl(), name = "parley_upgrade_" + std::to_string(std::random_device{}());
     {
         soci::session sql(soci::postgresql, postgresKeywords(admin));
