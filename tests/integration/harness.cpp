@@ -76,6 +76,7 @@ int freePort() {
 Parleyd::Parleyd(const TestDatabase& db, std::map<std::string, std::string> env, const std::string& config_json)
     : db_(db), env_(std::move(env)) {
     port_ = freePort();
+    own_port_ = !env_.count("PARLEY_HTTP_PORT");
     std::map<std::string, std::string> defaults = {
         {"PARLEY_DATABASE_URL", db.url()},
         {"PARLEY_DATA_DIR", db.dataDir()},
@@ -112,6 +113,23 @@ void Parleyd::readOutput() {
 
 void Parleyd::start() {
     BOOST_REQUIRE_MESSAGE(!handle_, "parleyd is already running");
+    // The port came from the kernel's free ephemeral ports and was released for parleyd to bind: another
+    // process (a parallel test binary, an outgoing connection) may take it first. Then parleyd says it cannot
+    // listen there, and a port of our choosing is chosen again.
+    for (int attempt = 1;; ++attempt) {
+        std::string out = startOnce();
+        if (out.find("parleyd listening on") != std::string::npos) return;
+        kill9();
+        if (own_port_ && attempt < 3 && out.find("cannot listen on") != std::string::npos) {
+            port_ = freePort();
+            env_["PARLEY_HTTP_PORT"] = std::to_string(port_);
+            continue;
+        }
+        BOOST_FAIL("parleyd did not start:\n" + out);
+    }
+}
+
+std::string Parleyd::startOnce() {
     {
         std::lock_guard lock(mutex_);
         output_.clear();
@@ -126,15 +144,10 @@ void Parleyd::start() {
     out_pipe_->close(Poco::Pipe::CLOSE_WRITE);
     reader_ = std::thread([this] { readOutput(); });
     std::unique_lock lock(mutex_);
-    bool up = changed_.wait_for(lock, std::chrono::seconds(15), [this] {
+    changed_.wait_for(lock, std::chrono::seconds(15), [this] {
         return output_.find("parleyd listening on") != std::string::npos || eof_;
     });
-    std::string out = output_;
-    lock.unlock();
-    if (!up || out.find("parleyd listening on") == std::string::npos) {
-        kill9();
-        BOOST_FAIL("parleyd did not start:\n" + out);
-    }
+    return output_;
 }
 
 int Parleyd::stop() {

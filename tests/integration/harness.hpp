@@ -50,6 +50,9 @@ public:
 
     // Starts `parleyd serve` and waits for its "listening" line (10 s at most; fails the test otherwise).
     void start();
+    // Starts `parleyd serve` once and returns its output when it says it listens or exits (15 s at most); no
+    // retry, no failure: the caller reads the output. A server that started runs until stop() or destruction.
+    std::string startOnce();
     // SIGTERM, then waits for a clean exit; returns the exit code.
     int stop();
     // SIGKILL, no goodbye.
@@ -76,6 +79,7 @@ private:
     const TestDatabase& db_;
     std::map<std::string, std::string> env_;
     int port_ = 0;
+    bool own_port_ = true;  // chosen here (not by the test's env): may be chosen again when taken
     std::unique_ptr<Poco::ProcessHandle> handle_;
     std::unique_ptr<Poco::Pipe> out_pipe_;
     std::thread reader_;

@@ -31,6 +31,21 @@ BOOST_AUTO_TEST_CASE(a_restart_keeps_tenants_widgets_users_and_sessions) {
     BOOST_TEST(server.output().find("0 migrations applied") != std::string::npos);
 }
 
+// Poco's two-argument bind sets SO_REUSEPORT too: a second server on a taken port then started without a word
+// and the kernel shared the connections between the two. It must refuse, and say why.
+BOOST_AUTO_TEST_CASE(a_second_parleyd_on_a_taken_port_refuses_to_start_and_says_why) {
+    TestDatabase db, other;
+    Parleyd first(db);
+    first.start();
+    std::string port = std::to_string(first.port());
+    Parleyd second(other, {{"PARLEY_HTTP_PORT", port}});
+    std::string out = second.startOnce();
+    BOOST_TEST(out.find("parleyd listening on") == std::string::npos, out);
+    BOOST_TEST(out.find("cannot listen on 127.0.0.1:" + port) != std::string::npos, out);
+    BOOST_TEST(out.find("Address already in use") != std::string::npos, out);
+    BOOST_TEST(Client(first.port()).get("/healthz").status == 200);  // the first one still serves
+}
+
 BOOST_AUTO_TEST_CASE(migrate_twice_applies_nothing_the_second_time) {
     TestDatabase db;
     Parleyd server(db);

@@ -23,7 +23,10 @@ HttpServer::HttpServer(App& app, Poco::SharedPtr<Router> router) : app_(app) {
     const ServerConfig& cfg = app.config.server;
     Poco::Net::ServerSocket socket;
     try {
-        socket.bind(Poco::Net::SocketAddress(cfg.host, static_cast<Poco::UInt16>(cfg.port)), true);
+        // SO_REUSEADDR (a restart binds while the old connections linger) but not SO_REUSEPORT, which Poco's
+        // two-argument bind also sets: with it a second parleyd (or anything else) on the same port would start
+        // without a word and the kernel would share the connections between the two.
+        socket.bind(Poco::Net::SocketAddress(cfg.host, static_cast<Poco::UInt16>(cfg.port)), true, false);
         socket.listen(1024);
     } catch (const Poco::Exception& e) {
         throw ConfigError("cannot listen on " + cfg.host + ":" + std::to_string(cfg.port) + ": " + e.displayText() +
