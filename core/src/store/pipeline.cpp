@@ -84,6 +84,14 @@ std::vector<TextRows> runPipelined(soci::session& sql, const std::vector<Pipelin
             throw PipelineError("pipeline: a statement has more than 65535 parameters", i);
     if (PQenterPipelineMode(conn) != 1)
         throw soci::soci_error(std::string("pipeline: cannot enter pipeline mode: ") + PQerrorMessage(conn));
+    // Whatever way this function leaves (an exception included), the connection must not stay in pipeline mode:
+    // SOCI's next statement would fail on it for ever. Left so, it is ended (and reconnected by the pool).
+    struct LeaveGuard {
+        PGconn* conn;
+        ~LeaveGuard() {
+            if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF) abandon(conn);
+        }
+    } leave{conn};
 
     // Out: every statement, each one new on this connection prepared first (when there is room for it). The
     // connection blocks while sending: that cannot deadlock as long as the answers are small (command tags and a
