@@ -2,9 +2,11 @@
 // outbox_pending with their order, the dispatched ones are not, and the dispatcher's fan-out then takes exactly the
 // queued ones. SQLite always; PostgreSQL when PARLEY_TEST_PG_URL is set (tests/run-all sets it).
 #include "pipeline/outbox_dispatcher.hpp"
+
+#include "http/json.hpp"
 #include "store/database.hpp"
 #include "store/migrator.hpp"
-#include "http/json.hpp"
+#include "support.hpp"
 
 #include <parley/plugin.h>
 
@@ -20,13 +22,9 @@
 #include <random>
 
 using namespace parley::core;
+using core_test::pgUrl;
 
 namespace {
-
-const char* pgUrl() {
-    const char* url = std::getenv("PARLEY_TEST_PG_URL");
-    return url && *url ? url : nullptr;
-}
 
 // The core's migrations before (or from) 0016.
 std::vector<Migration> migrations(const Database& db, bool upgrade) {

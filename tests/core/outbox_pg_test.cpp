@@ -7,6 +7,7 @@
 #include "store/migrator.hpp"
 
 #include "http/json.hpp"
+#include "support.hpp"
 
 #include <parley/plugin.h>
 
@@ -22,13 +23,9 @@
 #include <random>
 
 using namespace parley::core;
+using core_test::pgUrl;
 
 namespace {
-
-const char* pgUrl() {
-    const char* url = std::getenv("PARLEY_TEST_PG_URL");
-    return url && *url ? url : nullptr;
-}
 
 struct PgOutbox {
     std::string admin = pgUrl(), name = "parley_outbox_" + std::to_string(std::random_device{}());

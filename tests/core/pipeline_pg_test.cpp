@@ -4,6 +4,7 @@
 #include "store/pipeline.hpp"
 
 #include "store/database.hpp"
+#include "support.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -12,13 +13,9 @@
 #include <cstdlib>
 
 using namespace parley::core;
+using core_test::pgUrl;
 
 namespace {
-
-const char* pgUrl() {
-    const char* url = std::getenv("PARLEY_TEST_PG_URL");
-    return url && *url ? url : nullptr;
-}
 
 long long count(soci::session& sql, const std::string& query) {
     long long n = 0;

@@ -6,6 +6,7 @@
 
 #include "store/database.hpp"
 #include "store/row.hpp"
+#include "support.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -14,13 +15,9 @@
 #include <cstdlib>
 
 using namespace parley::core;
+using core_test::pgUrl;
 
 namespace {
-
-const char* pgUrl() {
-    const char* url = std::getenv("PARLEY_TEST_PG_URL");
-    return url && *url ? url : nullptr;
-}
 
 // How many statements this connection holds prepared on the server.
 long long serverPrepared(soci::session& sql) {

@@ -1,4 +1,5 @@
-// Helpers shared by the core unit tests: throwaway folders and catching an ApiError to inspect it.
+// Helpers shared by the core unit tests: throwaway folders, catching an ApiError to inspect it, and the test
+// PostgreSQL server's URL.
 #pragma once
 
 #include "app/errors.hpp"
@@ -67,6 +68,13 @@ std::optional<std::string> errorMessageFrom(Fn&& fn) {
 
 inline bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
+}
+
+// The URL of the throwaway PostgreSQL server tests/run-all starts (PARLEY_TEST_PG_URL), or nullptr: the
+// PostgreSQL suites are then reported as skipped.
+inline const char* pgUrl() {
+    const char* url = std::getenv("PARLEY_TEST_PG_URL");
+    return url && *url ? url : nullptr;
 }
 
 }  // namespace core_test
