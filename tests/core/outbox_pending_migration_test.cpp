@@ -12,9 +12,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <Poco/File.h>
 #include <Poco/Logger.h>
-#include <Poco/TemporaryFile.h>
 
 #include <soci/postgresql/soci-postgresql.h>
 
@@ -88,18 +86,14 @@ void checkUpgrade(Database& db, const std::vector<std::string>& ids) {
 BOOST_AUTO_TEST_SUITE(outbox_pending_migration)
 
 BOOST_AUTO_TEST_CASE(sqlite_queues_the_undispatched_events_in_order) {
-    std::string dir = Poco::TemporaryFile::tempName();
-    Poco::File(dir).createDirectories();
-    {
-        DatabaseConfig cfg;
-        cfg.url = "sqlite:" + dir + "/upgrade.db";
-        Database db(cfg);
-        applyMigrations(db, "core", migrations(db, false));
-        auto ids = oldEvents(db);
-        applyMigrations(db, "core", migrations(db, true));
-        checkUpgrade(db, ids);
-    }
-    Poco::File(dir).remove(true);
+    core_test::TempDir dir;
+    DatabaseConfig cfg;
+    cfg.url = "sqlite:" + dir.file("upgrade.db");
+    Database db(cfg);
+    applyMigrations(db, "core", migrations(db, false));
+    auto ids = oldEvents(db);
+    applyMigrations(db, "core", migrations(db, true));
+    checkUpgrade(db, ids);
 }
 
 BOOST_AUTO_TEST_CASE(postgresql_queues_the_undispatched_events_in_order,

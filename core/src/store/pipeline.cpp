@@ -122,10 +122,8 @@ std::vector<TextRows> runPipelined(soci::session& sql, const std::vector<Pipelin
         else sent.push_back({i, false, {}});
     }
     if (!sent_all || PQpipelineSync(conn) != 1) {
-        // A sync now would commit the statements already sent without the rest: end the connection instead.
-        std::string why = PQerrorMessage(conn);
-        abandon(conn);
-        throw soci::soci_error("pipeline: sending failed: " + why);
+        // A sync now would commit the statements already sent without the rest: the guard ends the connection.
+        throw soci::soci_error(std::string("pipeline: sending failed: ") + PQerrorMessage(conn));
     }
 
     // In: each command's results, then the sync point's.
@@ -165,9 +163,8 @@ std::vector<TextRows> runPipelined(soci::session& sql, const std::vector<Pipelin
     }
     Result sync{PQstatus(conn) == CONNECTION_OK ? PQgetResult(conn) : nullptr};
     bool in_step = sync && PQresultStatus(sync.get()) == PGRES_PIPELINE_SYNC;
-    if (!in_step || PQexitPipelineMode(conn) != 1) {
+    if (!in_step || PQexitPipelineMode(conn) != 1) {  // still in pipeline mode: the guard ends the connection
         std::string why = PQstatus(conn) == CONNECTION_OK ? "answers out of step" : PQerrorMessage(conn);
-        abandon(conn);
         throw PipelineError("pipeline: " + (error.empty() ? why : error), failed == statements.size() ? 0 : failed);
     }
     if (!error.empty()) {
